@@ -1,0 +1,116 @@
+"""Provides what every device output is: an `Endpoint` (where) and the `Output` protocol (how).
+
+An output is owned by the timing core process, which is single-threaded: every method must
+return at once (non-blocking sockets; connecting and reconnecting are advanced by `service`).
+`frame` runs when an item is scheduled, `send` when its deadline comes, so `send` must do no
+encoding at all: it writes bytes that were framed ahead of time.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from showcall.errors import DeviceError
+
+OutputKind = Literal["osc-udp", "osc-tcp", "midi"]
+Framing = Literal["slip", "length"]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where and how to reach one device; plain picklable data handed to the timing core.
+
+    `midi_port` is a MIDI port name, or `host:port` for a mido TCP socket port.
+    `keepalive` packets are sent every `keepalive_every_ns` (X32's /xremote); `panic` packets are
+    the device's all-stop messages, sent on panic.
+    """
+
+    device: str
+    kind: OutputKind
+    host: str = ""
+    port: int = 0
+    framing: Framing = "length"
+    midi_port: str = ""
+    keepalive: tuple[bytes, ...] = ()
+    keepalive_every_ns: int = 0
+    panic: tuple[bytes, ...] = ()
+    simulated: bool = False
+
+    def describe(self) -> str:
+        """Human text for where this endpoint points, e.g. `udp 127.0.0.1:10023`."""
+        if self.kind == "midi":
+            return f"midi {self.midi_port}"
+        proto = "udp" if self.kind == "osc-udp" else f"tcp/{self.framing}"
+        return f"{proto} {self.host}:{self.port}"
+
+
+class LinkState(enum.Enum):
+    """A device connection's state, as the caller sees it."""
+
+    CONNECTING = "connecting"
+    ONLINE = "online"
+    OFFLINE = "offline"
+
+
+@dataclass(frozen=True)
+class LinkStatus:
+    """A device connection's state and, when not online, why (`connection refused`, `no MIDI system`)."""
+
+    state: LinkState
+    detail: str = ""
+
+
+class DeviceDownError(DeviceError):
+    """A send was attempted on an output that is not connected."""
+
+
+@dataclass
+class OutputStats:
+    """Counters an output keeps; read by the core for reports."""
+
+    sent: int = 0
+    failed: int = 0
+    received: int = 0
+    malformed: int = 0
+    reconnects: int = 0
+    last_error: str = ""
+    extra: dict[str, int] = field(default_factory=dict)
+
+
+class Output(Protocol):
+    """One device's outbound connection inside the timing core (see module docstring)."""
+
+    endpoint: Endpoint
+    stats: OutputStats
+
+    def open(self, now_ns: int) -> None:
+        """Start connecting; never raises for a device that is down (the status says so)."""
+
+    def status(self) -> LinkStatus:
+        """The connection's current state."""
+
+    def frame(self, payload: bytes) -> bytes:
+        """Wire bytes for one payload (SLIP or length prefix for OSC over TCP); called at schedule time."""
+
+    def send(self, wire: bytes) -> None:
+        """Send bytes already framed by `frame`, now. Raises DeviceDownError when not connected."""
+
+    def fileno(self) -> int | None:
+        """A file descriptor to watch for reading (feedback, connection progress), or None."""
+
+    def wants_write(self) -> bool:
+        """True while the core should also watch `fileno` for writability (a TCP connect in progress)."""
+
+    def on_ready(self, now_ns: int, readable: bool, writable: bool) -> list[bytes]:
+        """Advance after the fd was ready; returns feedback packets received (deframed)."""
+
+    def service(self, now_ns: int) -> None:
+        """Periodic work away from deadlines: reconnect with backoff, send keep-alives when due."""
+
+    def next_service_ns(self) -> int | None:
+        """When `service` next needs to run (monotonic ns), or None if never."""
+
+    def close(self) -> None:
+        """Close the connection for good."""

@@ -1,0 +1,119 @@
+"""Provides OSC over UDP: a connected, non-blocking datagram socket per device."""
+
+from __future__ import annotations
+
+import socket
+
+from showcall.transports.base import DeviceDownError, Endpoint, LinkState, LinkStatus, OutputStats
+
+MAX_DATAGRAM = 65_507
+
+
+class UdpOutput:
+    """OSC over UDP. The socket is `connect`ed to a numeric address so `send` never resolves a name.
+
+    UDP has no connection, so the device counts as online once the address resolves; an ICMP
+    "port unreachable" answer from a local peer surfaces as ECONNREFUSED on a later send or
+    read, which marks it offline until a send gets through again.
+    """
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+        self.stats = OutputStats()
+        self._sock: socket.socket | None = None
+        self._status = LinkStatus(LinkState.CONNECTING, "not opened yet")
+        self._keepalive_due: int | None = None
+
+    def open(self, now_ns: int) -> None:
+        """Resolve the host once and connect the datagram socket."""
+        try:
+            infos = socket.getaddrinfo(self.endpoint.host, self.endpoint.port, type=socket.SOCK_DGRAM)
+        except socket.gaierror as exc:
+            self._status = LinkStatus(LinkState.OFFLINE, f"cannot resolve {self.endpoint.host}: {exc.strerror}")
+            return
+        family, _, _, _, address = infos[0]
+        sock = socket.socket(family, socket.SOCK_DGRAM)
+        sock.setblocking(False)
+        try:
+            sock.connect(address)
+        except OSError as exc:
+            sock.close()
+            self._status = LinkStatus(LinkState.OFFLINE, exc.strerror or str(exc))
+            return
+        self._sock = sock
+        self._status = LinkStatus(LinkState.ONLINE, "")
+        if self.endpoint.keepalive and self.endpoint.keepalive_every_ns:
+            self._keepalive_due = now_ns
+
+    def status(self) -> LinkStatus:
+        """UDP is online once its address resolved, offline after the peer refused a datagram."""
+        return self._status
+
+    def frame(self, payload: bytes) -> bytes:
+        """A datagram is the OSC packet itself."""
+        return payload
+
+    def send(self, wire: bytes) -> None:
+        """Send one datagram now."""
+        sock = self._sock
+        if sock is None:
+            raise DeviceDownError(self.endpoint.device, self._status.detail or "not open")
+        try:
+            sock.send(wire)
+        except OSError as exc:
+            self.stats.failed += 1
+            self.stats.last_error = exc.strerror or str(exc)
+            self._status = LinkStatus(LinkState.OFFLINE, self.stats.last_error)
+            raise DeviceDownError(self.endpoint.device, self.stats.last_error) from exc
+        self.stats.sent += 1
+        if self._status.state is not LinkState.ONLINE:
+            self._status = LinkStatus(LinkState.ONLINE, "")
+
+    def fileno(self) -> int | None:
+        """The socket, readable when the device answers (X32 and QLab reply to the sender's port)."""
+        return self._sock.fileno() if self._sock is not None else None
+
+    def wants_write(self) -> bool:
+        """UDP never waits to be writable."""
+        return False
+
+    def on_ready(self, now_ns: int, readable: bool, writable: bool) -> list[bytes]:
+        """Read every datagram waiting; each is one feedback packet."""
+        packets: list[bytes] = []
+        sock = self._sock
+        if sock is None or not readable:
+            return packets
+        while True:
+            try:
+                packets.append(sock.recv(MAX_DATAGRAM))
+            except BlockingIOError:
+                break
+            except OSError as exc:  # ECONNREFUSED: the peer's port is closed
+                self.stats.last_error = exc.strerror or str(exc)
+                self._status = LinkStatus(LinkState.OFFLINE, self.stats.last_error)
+                break
+        self.stats.received += len(packets)
+        return packets
+
+    def service(self, now_ns: int) -> None:
+        """Send keep-alives when due; reopen if the address never resolved."""
+        if self._sock is None:
+            self.open(now_ns)
+            return
+        if self._keepalive_due is not None and now_ns >= self._keepalive_due:
+            for packet in self.endpoint.keepalive:
+                try:
+                    self.send(packet)
+                except DeviceDownError:
+                    break
+            self._keepalive_due = now_ns + self.endpoint.keepalive_every_ns
+
+    def next_service_ns(self) -> int | None:
+        """The next keep-alive, if the device needs them."""
+        return self._keepalive_due
+
+    def close(self) -> None:
+        """Close the socket."""
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
