@@ -21,10 +21,8 @@ import yaml
 
 from showcall.errors import Problem
 
-try:  # libyaml's parser is several times faster on large shows
-    _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _BaseLoader = yaml.SafeLoader
+# libyaml's parser is several times faster on large shows; PyYAML may be built without it.
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -110,7 +108,7 @@ def _make_number(cls: type[YInt] | type[YFloat], value: float, text: str) -> Any
     return number
 
 
-class _Loader(_BaseLoader):
+class _Loader(_BaseLoader):  # type: ignore[misc]
     """The safe loader with YAML 1.2 core-schema scalars (see module docstring)."""
 
 
@@ -158,7 +156,15 @@ def read_text(path: Path, display: str) -> str:
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise YamlSourceError(
-            [Problem(display, line, col, "", "not UTF-8 text (is this a binary file?); save the show file as UTF-8")]
+            [
+                Problem(
+                    display,
+                    line,
+                    col,
+                    "",
+                    "not UTF-8 text (is this a binary file?); save the show file as UTF-8",
+                )
+            ]
         ) from exc
     return text
 

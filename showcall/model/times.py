@@ -19,7 +19,14 @@ from pydantic_core import core_schema
 NS_PER_S = 1_000_000_000
 NS_PER_MS = 1_000_000
 
-_UNIT_NS = {"h": 3600 * NS_PER_S, "m": 60 * NS_PER_S, "s": NS_PER_S, "ms": NS_PER_MS, "us": 1_000, "µs": 1_000}
+_UNIT_NS = {
+    "h": 3600 * NS_PER_S,
+    "m": 60 * NS_PER_S,
+    "s": NS_PER_S,
+    "ms": NS_PER_MS,
+    "us": 1_000,
+    "µs": 1_000,
+}
 _UNIT_ORDER = ["h", "m", "s", "ms", "us"]
 _DURATION_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(h|ms|m|s|us|µs)")
 DURATION_PATTERN = r"^\s*(\d+(\.\d+)?\s*(h|m|s|ms|us|µs)\s*)+$"
@@ -285,7 +292,8 @@ class Timecode(_StringValue):
     def check_rate(self, rate: FrameRate) -> str | None:
         """Why this timecode cannot exist at `rate`, or None when it can."""
         if self.frames >= rate.nominal:
-            return f"timecode {self} has frame {self.frames:02d}, but at {rate.value} fps frames run 00-{rate.nominal - 1}"
+            last = rate.nominal - 1
+            return f"timecode {self} has frame {self.frames:02d}, but at {rate.value} fps frames run 00-{last}"
         if rate.drop_frame and self.seconds == 0 and self.frames < 2 and self.minutes % 10:
             return (
                 f"timecode {self} does not exist at 29.97df: drop-frame skips frames 00 and 01 "
@@ -304,8 +312,11 @@ class Timecode(_StringValue):
 
     def to_ns(self, rate: FrameRate) -> int:
         """Wall-clock nanoseconds from 00:00:00:00 to this frame at `rate`."""
-        return self.frame_number(rate) * NS_PER_S * (1001 if rate.drop_frame else 1000) // (
-            1000 * rate.nominal if not rate.drop_frame else 30000
+        return (
+            self.frame_number(rate)
+            * NS_PER_S
+            * (1001 if rate.drop_frame else 1000)
+            // (1000 * rate.nominal if not rate.drop_frame else 30000)
         )
 
     def __str__(self) -> str:

@@ -24,7 +24,8 @@ class Endpoint:
 
     `midi_port` is a MIDI port name, or `host:port` for a mido TCP socket port.
     `keepalive` packets are sent every `keepalive_every_ns` (X32's /xremote); `panic` packets are
-    the device's all-stop messages, sent on panic.
+    the device's all-stop messages, sent on panic. `reply_port`, when set, is a local UDP port the
+    device answers on instead of the sender's port (QLab answers UDP on 53001).
     """
 
     device: str
@@ -36,6 +37,7 @@ class Endpoint:
     keepalive: tuple[bytes, ...] = ()
     keepalive_every_ns: int = 0
     panic: tuple[bytes, ...] = ()
+    reply_port: int = 0
     simulated: bool = False
 
     def describe(self) -> str:

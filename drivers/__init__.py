@@ -1,0 +1,1 @@
+"""Provides the built-in device profiles (YAML files beside this module)."""

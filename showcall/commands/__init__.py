@@ -1,0 +1,1 @@
+"""Provides the implementation of each `showcall` subcommand (cli.py wires them to argparse)."""

@@ -1,0 +1,197 @@
+"""Provides cue-pack expansion: a `use:` entry becomes the pack's cues with its parameters filled in.
+
+Expansion works on the YAML nodes, before cues are validated, so every expanded value keeps the
+position it had in the pack's template, and problems in an expanded cue name the `use:` that
+made it. `{id}` is always available as a parameter; the others are declared under `params:`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from showcall.errors import Problem
+from showcall.loader.locate import problems_from
+from showcall.loader.yamlsource import Pos, YMap, YSeq
+from showcall.model.show import Pack, PackUse
+from showcall.template import TemplateError, names_in, render
+
+IMPLICIT_PARAMS = ("id",)
+MAX_DEPTH = 8
+
+
+@dataclass
+class PackDef:
+    """A validated pack and its raw cue templates."""
+
+    name: str
+    pack: Pack
+    templates: YSeq
+    pos: Pos
+
+
+@dataclass
+class Expanded:
+    """One cue mapping ready for validation, and the pack uses that made it (outermost first)."""
+
+    node: YMap
+    origin: str
+
+
+def check_pack(name: str, pack: Pack, node: YMap, problems: list[Problem]) -> PackDef | None:
+    """Check that a pack's templates use only declared parameters."""
+    templates = node.get("cues")
+    if not isinstance(templates, YSeq):
+        return None
+    declared = set(pack.params) | set(IMPLICIT_PARAMS)
+    ok = True
+    for where, pos, text in _strings(templates):
+        for used in sorted(names_in(text) - declared):
+            problems.append(
+                pos.problem(f"pack {name}", f"uses {{{used}}} but the pack declares no parameter '{used}' ({where})")
+            )
+            ok = False
+    return PackDef(name, pack, templates, node.pos) if ok else None
+
+
+def _strings(node: Any, where: str = "cues") -> Iterator[tuple[str, Pos, str]]:
+    if isinstance(node, YMap):
+        for key, value in node.items():
+            if isinstance(value, str):
+                yield f"{where}.{key}", node.pos_of(key), value
+            else:
+                yield from _strings(value, f"{where}.{key}")
+    elif isinstance(node, YSeq):
+        for index, value in enumerate(node):
+            if isinstance(value, str):
+                yield f"{where}[{index}]", node.pos_of(index), value
+            else:
+                yield from _strings(value, f"{where}[{index}]")
+
+
+def expand(
+    entries: YSeq,
+    packs: dict[str, PackDef],
+    problems: list[Problem],
+    depth: int = 0,
+    stack: tuple[str, ...] = (),
+) -> Iterator[Expanded]:
+    """Every cue in `entries`, with `use:` entries replaced by their packs' cues."""
+    for index, entry in enumerate(entries):
+        pos = entries.pos_of(index)
+        if not isinstance(entry, YMap):
+            problems.append(pos.problem("cues", "a cue is a mapping (id:, dept:, ...) or a pack use (use:, with:)"))
+            continue
+        if "use" not in entry:
+            yield Expanded(entry, "")
+            continue
+        yield from _expand_use(entry, packs, problems, depth, stack)
+
+
+def _expand_use(
+    entry: YMap, packs: dict[str, PackDef], problems: list[Problem], depth: int, stack: tuple[str, ...]
+) -> Iterator[Expanded]:
+    try:
+        use = PackUse.model_validate(entry)
+    except ValidationError as exc:
+        problems.extend(problems_from(exc, entry, "use", entry.pos))
+        return
+    name = use.use
+    where = f"use {name}"
+    if name not in packs:
+        known = ", ".join(sorted(packs)) or "none defined"
+        problems.append(entry.pos_of("use").problem(where, f"unknown pack '{name}' (packs: {known})"))
+        return
+    if name in stack or depth >= MAX_DEPTH:
+        chain = " -> ".join((*stack, name))
+        problems.append(entry.pos_of("use").problem(where, f"pack uses itself: {chain}"))
+        return
+    pack = packs[name]
+    values, ok = _parameters(entry, use, pack, problems)
+    if not ok:
+        return
+    origin = f" (from pack {name} used at {entry.pos})"
+    for template_index, template in enumerate(pack.templates):
+        tpos = pack.templates.pos_of(template_index)
+        try:
+            filled = substitute(template, values)
+        except _Unfilled as exc:
+            problems.append(exc.pos.problem(f"pack {name}", f"{exc.message}{origin}"))
+            continue
+        if not isinstance(filled, YMap):
+            problems.append(tpos.problem(f"pack {name}", "a pack's cue is a mapping"))
+            continue
+        if "use" in filled:
+            seq = YSeq(tpos)
+            seq.add(filled, tpos)
+            for inner in expand(seq, packs, problems, depth + 1, (*stack, name)):
+                yield Expanded(inner.node, inner.origin or origin)
+        else:
+            yield Expanded(filled, origin)
+
+
+def _parameters(entry: YMap, use: PackUse, pack: PackDef, problems: list[Problem]) -> tuple[dict[str, Any], bool]:
+    with_node = entry.get("with")
+    declared = pack.pack.params
+    ok = True
+    for key in use.with_:
+        if key not in declared and key not in IMPLICIT_PARAMS:
+            at = with_node.key_pos_of(key) if isinstance(with_node, YMap) else entry.pos
+            allowed = ", ".join([*IMPLICIT_PARAMS, *declared])
+            problems.append(
+                at.problem(
+                    f"use {pack.name}",
+                    f"unknown parameter '{key}' for pack {pack.name} (parameters: {allowed})",
+                )
+            )
+            ok = False
+    values: dict[str, Any] = {}
+    for key, spec in declared.items():
+        if key in use.with_:
+            values[key] = with_node[key] if isinstance(with_node, YMap) else use.with_[key]
+        elif spec is not None and spec.default is not None:
+            values[key] = spec.default
+        else:
+            problems.append(
+                entry.pos_of("use").problem(f"use {pack.name}", f"pack {pack.name} needs parameter '{key}'")
+            )
+            ok = False
+    for key in IMPLICIT_PARAMS:
+        if key in use.with_:
+            values[key] = with_node[key] if isinstance(with_node, YMap) else use.with_[key]
+        elif any(key in names_in(text) for _, _, text in _strings(pack.templates)):
+            problems.append(
+                entry.pos_of("use").problem(f"use {pack.name}", f"pack {pack.name} needs parameter '{key}'")
+            )
+            ok = False
+    return values, ok
+
+
+class _Unfilled(Exception):
+    def __init__(self, pos: Pos, message: str) -> None:
+        self.pos = pos
+        self.message = message
+        super().__init__(message)
+
+
+def substitute(node: Any, values: dict[str, Any], pos: Pos | None = None) -> Any:
+    """A copy of `node` with placeholders in every string filled in, positions kept."""
+    if isinstance(node, YMap):
+        out = YMap(node.pos)
+        for key, value in node.items():
+            out.put(key, substitute(value, values, node.pos_of(key)), node.key_pos_of(key), node.pos_of(key))
+        return out
+    if isinstance(node, YSeq):
+        seq = YSeq(node.pos)
+        for index, value in enumerate(node):
+            seq.add(substitute(value, values, node.pos_of(index)), node.pos_of(index))
+        return seq
+    if isinstance(node, str):
+        try:
+            return render(node, values)
+        except TemplateError as exc:
+            raise _Unfilled(pos or Pos("?", 1, 1), str(exc)) from exc
+    return node
