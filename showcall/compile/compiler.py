@@ -44,12 +44,17 @@ from showcall.transports.base import Endpoint
 _DEFAULT_MSC = {"device_id": 127, "command_format": "all_types", "dialect": "standard"}
 
 
-class _Fail(Exception):
-    """One action cannot compile; carries the located problem."""
+class _Skip(Exception):
+    """An action uses a device whose own definition is broken; that problem is reported there."""
 
-    def __init__(self, pos: Pos, message: str) -> None:
+
+class _Fail(Exception):
+    """An action cannot compile; carries the located problem (and any more found with it)."""
+
+    def __init__(self, pos: Pos, message: str, more: list[_Fail] | None = None) -> None:
         self.pos = pos
         self.message = message
+        self.more = more or []
         super().__init__(message)
 
 
@@ -118,7 +123,7 @@ class _Compiler:
             framing = config.framing or (osc.framing if osc else "slip")
             if config.framing is not None and protocol == "udp":
                 raise _Fail(at("framing"), "framing only applies to OSC over TCP (protocol: tcp)")
-            keepalive = tuple(self._fixed_sends(profile, profile.keepalive.send)) if profile.keepalive else ()
+            keepalive = tuple(self._fixed_sends(name, profile, profile.keepalive.send)) if profile.keepalive else ()
             return Endpoint(
                 device=name,
                 kind="osc-tcp" if protocol == "tcp" else "osc-udp",
@@ -127,7 +132,7 @@ class _Compiler:
                 framing=framing,
                 keepalive=keepalive,
                 keepalive_every_ns=profile.keepalive.every.ns if profile.keepalive else 0,
-                panic=tuple(self._fixed_sends(profile, profile.panic, config)),
+                panic=tuple(self._fixed_sends(name, profile, profile.panic, config)),
                 reply_port=(osc.reply_port or 0) if osc and protocol == "udp" else 0,
             )
         for key in ("host", "port", "protocol", "framing"):
@@ -139,15 +144,15 @@ class _Compiler:
             device=name,
             kind="midi",
             midi_port=config.midi_port,
-            panic=tuple(self._fixed_sends(profile, profile.panic, config)),
+            panic=tuple(self._fixed_sends(name, profile, profile.panic, config)),
         )
 
     def _fixed_sends(
-        self, profile: Profile, sends: list[SendSpec], config: DeviceConfig | None = None
+        self, name: str, profile: Profile, sends: list[SendSpec], config: DeviceConfig | None = None
     ) -> Iterator[bytes]:
         """Panic and keep-alive messages (no parameters)."""
         for send in sends:
-            for _, payload, _ in self._render_send(send, {}, config, profile, Pos(profile.driver, 1, 1)):
+            for _, payload, _ in self._render_send(name, send, {}, config, profile, Pos(profile.driver, 1, 1)):
                 yield payload
 
     # ---- cues ---------------------------------------------------------------------------------
@@ -179,7 +184,10 @@ class _Compiler:
                     if added:
                         offset = max(offset, added[-1].offset_ns)
             except _Fail as fail:
-                self.problems.append(src.problem(fail.pos, cue.id, fail.message))
+                for each in (fail, *fail.more):
+                    self.problems.append(src.problem(each.pos, cue.id, each.message))
+            except _Skip:
+                continue
         return messages
 
     def _device(self, name: str, pos: Pos, transport: str, form: str) -> Profile:
@@ -188,7 +196,7 @@ class _Compiler:
             raise _Fail(pos, f"unknown device '{name}' (devices: {known})")
         profile = self.device_profiles.get(name)
         if profile is None:
-            raise _Fail(pos, f"device '{name}' has a problem of its own (see its definition)")
+            raise _Skip
         if profile.transport != transport:
             raise _Fail(pos, f"{form}: actions need a {transport.upper()} device; '{name}' is {profile.driver}")
         return profile
@@ -283,7 +291,7 @@ class _Compiler:
             raise _Fail(key_pos, f"unknown device '{action.device}' in {key} (devices: {known})")
         profile = self.device_profiles.get(action.device)
         if profile is None:
-            raise _Fail(key_pos, f"device '{action.device}' has a problem of its own (see its definition)")
+            raise _Skip
         verb = profile.verbs.get(action.verb)
         if verb is None:
             verbs = ", ".join(sorted(profile.verbs)) or "none: use raw osc:/midi:/msc: actions"
@@ -319,20 +327,26 @@ class _Compiler:
             else:
                 values[name] = None
         if failures:
-            for extra in failures[1:]:
-                self.problems.append(extra.pos.problem("", extra.message))
-            raise failures[0]
+            raise _Fail(failures[0].pos, failures[0].message, failures[1:])
         config = self.show.devices[action.device]
         messages = []
         for send in verb.send:
-            for extra_offset, payload, summary in self._render_send(send, values, config, profile, key_pos):
+            for extra_offset, payload, summary in self._render_send(
+                action.device, send, values, config, profile, key_pos
+            ):
                 messages.append(WireMessage(action.device, offset + extra_offset, payload, summary))
             if send.wait is not None:
                 offset += send.wait.ns
         return messages
 
     def _render_send(
-        self, send: SendSpec, values: dict[str, Any], config: DeviceConfig | None, profile: Profile, pos: Pos
+        self,
+        device: str,
+        send: SendSpec,
+        values: dict[str, Any],
+        config: DeviceConfig | None,
+        profile: Profile,
+        pos: Pos,
     ) -> Iterator[tuple[int, bytes, str]]:
         if send.when is not None and values.get(send.when) is None:
             return
@@ -352,7 +366,7 @@ class _Compiler:
                 yield 0, build_midi(kind, fields), _midi_summary(kind, fields)
             elif send.msc is not None:
                 fields = {k: _render_value(v, values) for k, v in send.msc.items()}
-                message = self._msc_message(profile.driver, _msc_addressing(profile, config), fields, pos, 0)
+                message = self._msc_message(device, _msc_addressing(profile, config), fields, pos, 0)
                 yield 0, message.payload, message.summary
         except (TemplateError, ValueError) as exc:
             raise _Fail(pos, str(exc)) from exc

@@ -13,12 +13,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from showcall.errors import Problem
-from showcall.loader.locate import model_vocabulary, problems_from
+from showcall.loader.locate import problems_from
 from showcall.loader.yamlsource import Pos, YamlSourceError, YMap, YSeq, parse_yaml, read_text
 from showcall.model.show import IncludeFile
 
 SHARED_SECTIONS = ("devices", "departments", "packs")
-_VOCABULARY = model_vocabulary(IncludeFile)
 
 
 def display_join(base_display: str, relative: str) -> str:
@@ -88,7 +87,7 @@ def _read_include(path: Path, display: str, at: Pos, problems: list[Problem]) ->
     try:
         IncludeFile.model_validate(dict(shaped))
     except ValidationError as exc:
-        problems.extend(problems_from(exc, shaped, "include", data.pos, _VOCABULARY))
+        problems.extend(problems_from(exc, shaped, "include", data.pos, IncludeFile))
     for key in unknown:
         hint = " (a show's segments and cues stay in the show file)" if key in {"segments", "cues", "show"} else ""
         problems.append(data.key_pos_of(key).problem("include", f"unknown key '{key}' in an included file{hint}"))

@@ -18,18 +18,24 @@ from showcall.loader.yamlsource import Pos, YMap, YSeq
 from showcall.model.times import type_name
 
 _FIELD_MESSAGES = {
-    "id": "may only contain letters, digits, '.', '_' and '-', starting with a letter or digit (e.g. '12.5')",
-    "dept": "a department code is capital letters and digits, e.g. LX, SND, VID",
-    "address": "an OSC address starts with '/'",
+    "id": "id {value} may only contain letters, digits, '.', '_' and '-', starting with a letter or digit (e.g. 12.5)",
+    "dept": "department {value} must be capital letters and digits, e.g. LX, SND, VID",
+    "address": "OSC address {value} must start with '/'",
 }
 
 
-def locate(node: Any, loc: tuple[int | str, ...]) -> tuple[Pos | None, Pos | None, Any]:
-    """Walk `loc` through `node`: (position of the value, position of its key, the value) found."""
+def locate(node: Any, loc: tuple[int | str, ...]) -> tuple[Pos | None, Pos | None, Any, tuple[int | str, ...], int]:
+    """Walk `loc` through `node`.
+
+    Returns the value's position, its key's position, the value, the parts of `loc` found in the
+    tree, and how many parts of `loc` were used up to the last one found.
+    """
     value_pos: Pos | None = getattr(node, "pos", None)
     key_pos: Pos | None = None
     current = node
-    for part in loc:
+    matched: list[int | str] = []
+    used = 0
+    for index, part in enumerate(loc):
         if isinstance(current, YMap) and part in current:
             key_pos = current.key_pos_of(part)
             value_pos = current.pos_of(part)
@@ -42,54 +48,139 @@ def locate(node: Any, loc: tuple[int | str, ...]) -> tuple[Pos | None, Pos | Non
             continue  # a union tag or a key that is missing: stay at the nearest node
         else:
             break
-    return value_pos, key_pos, current
+        matched.append(part)
+        used = index + 1
+    return value_pos, key_pos, current, tuple(matched), used
+
+
+_TYPE_ERRORS = {
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "string_type": "text",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "none_required": "nothing (null)",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "list_type": "a list",
+    "literal_error": "one of the allowed words",
+}
 
 
 def problems_from(
-    exc: ValidationError, node: Any, where: str, fallback: Pos, vocabulary: Iterable[str] = ()
+    exc: ValidationError, node: Any, where: str, fallback: Pos, model: type[BaseModel] | None = None
 ) -> list[Problem]:
-    """Every error in `exc` as a located Problem, with messages a TD can act on."""
-    problems = []
-    for error in exc.errors(include_url=False):
+    """Every error in `exc` as a located Problem, with messages a TD can act on.
+
+    Errors from the members of a union at one place (a value that is none of int, float, text...)
+    become one problem listing what would have been accepted.
+    """
+    errors = exc.errors(include_url=False)
+    located = [(error, *locate(node, tuple(error["loc"]))) for error in errors]
+    suggested: set[tuple[tuple[int | str, ...], str]] = set()
+    for error, _, _, _, matched, _ in located:
+        if error["type"] == "extra_forbidden":
+            hint = _suggestion(str(error["loc"][-1]), _vocabulary(model, tuple(error["loc"])))
+            if hint:
+                suggested.add((matched[:-1], hint))
+    problems: list[Problem] = []
+    unions: dict[tuple[int | str, ...], list[str]] = {}
+    union_at: dict[tuple[int | str, ...], tuple[Pos, Any]] = {}
+    for error, value_pos, key_pos, value, matched, used in located:
         loc = tuple(error["loc"])
-        value_pos, key_pos, value = locate(node, loc)
         kind = error["type"]
         pos = value_pos or fallback
+        if kind == "missing" and (matched, str(loc[-1])) in suggested:
+            continue  # "unknown key 'adress' (did you mean 'address'?)" already says it
+        if kind in _TYPE_ERRORS and used < len(loc):
+            # the error is inside a union member (`int`, `OscTyped`...) at a value of the tree
+            unions.setdefault(matched, []).append(_TYPE_ERRORS[kind])
+            union_at[matched] = (pos, value)
+            continue
         if kind == "extra_forbidden":
             pos = key_pos or pos
-        message = _message(error, loc, value, vocabulary)
+        message = _message(error, loc, matched, value, _vocabulary(model, loc))
+        problems.append(pos.problem(where, message))
+    for matched, expected in unions.items():
+        pos, value = union_at[matched]
+        expected = list(dict.fromkeys("a number" if e == "a whole number" else e for e in expected))
+        if "args" in matched:
+            message = f"{_field(matched)} must be a number, text, true/false or a typed argument like {{f: 0.5}}"
+            problems.append(pos.problem(where, f"{message}, got {_describe(value)}"))
+            continue
+        if len(expected) == 1:
+            message = f"{_field(matched)} must be {expected[0]}, got {_describe(value)}"
+        else:
+            options = list(dict.fromkeys(expected))
+            message = f"{_field(matched)} must be {', '.join(options[:-1])} or {options[-1]}, got {_describe(value)}"
         problems.append(pos.problem(where, message))
     return problems
 
 
-def _field_name(loc: tuple[int | str, ...]) -> str:
-    for part in reversed(loc):
-        if isinstance(part, str) and part not in {"device", "manual"}:
-            return part
-    return ""
+def _field(matched: tuple[int | str, ...]) -> str:
+    """How to name the value at `matched`: `port`, or `args item 2` inside a list."""
+    if not matched:
+        return "this"
+    last = matched[-1]
+    if isinstance(last, int):
+        names = [p for p in matched if isinstance(p, str)]
+        return f"{names[-1]} item {last + 1}" if names else f"item {last + 1}"
+    return str(last)
 
 
-def _message(error: Any, loc: tuple[int | str, ...], value: Any, vocabulary: Iterable[str]) -> str:
+def _suggestion(key: str, vocabulary: Iterable[str]) -> str | None:
+    words = [w for w in vocabulary if w != "root"]
+    close = difflib.get_close_matches(key, words, n=3, cutoff=0.7)
+    if not close:
+        return None
+    # prefer a word with the same first letter: 'prot' is 'port' before it is 'root'
+    close.sort(key=lambda w: (w[:1] != key[:1], -difflib.SequenceMatcher(None, key, w).ratio()))
+    return close[0]
+
+
+def _vocabulary(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> set[str]:
+    """The keys allowed where the last part of `loc` stands, following the models along `loc`."""
+    if model is None:
+        return set()
+    current: list[type[BaseModel]] = [model]
+    for part in loc[:-1]:
+        following = [
+            inner
+            for m in current
+            if isinstance(part, str) and part in m.model_fields
+            for inner in _models_in(m.model_fields[part].annotation)
+        ]
+        if following:
+            current = following
+    return {info.alias or name for m in current for name, info in m.model_fields.items()}
+
+
+def _message(
+    error: Any, loc: tuple[int | str, ...], matched: tuple[int | str, ...], value: Any, vocabulary: set[str]
+) -> str:
     kind = error["type"]
-    field = _field_name(loc)
+    field = _field(matched)
     ctx = error.get("ctx") or {}
     if kind == "extra_forbidden":
-        key = loc[-1] if loc else "?"
-        hint = ""
-        close = difflib.get_close_matches(str(key), list(vocabulary), n=1, cutoff=0.75)
+        key = str(loc[-1]) if loc else "?"
+        close = _suggestion(key, vocabulary)
         if close:
-            hint = f" (did you mean '{close[0]}'?)"
-        return f"unknown key '{key}'{hint}"
+            return f"unknown key '{key}' (did you mean '{close}'?)"
+        allowed = ", ".join(sorted(vocabulary)) if vocabulary else ""
+        return f"unknown key '{key}'" + (f" (allowed: {allowed})" if allowed else "")
     if kind == "missing":
-        return f"missing required key '{field}'"
+        return f"missing required key '{loc[-1]}'"
     if kind in {"value_error", "assertion_error"}:
         message = str(ctx.get("error", error["msg"]))
         return message.removeprefix("Value error, ")
     if kind == "string_pattern_mismatch":
-        detail = _FIELD_MESSAGES.get(field, f"does not match {ctx.get('pattern')}")
-        return f"{field} {value!r} {detail}".strip()
+        template = _FIELD_MESSAGES.get(field, f"{field} {{value}} does not match {ctx.get('pattern')}")
+        return template.format(value=_show(value))
     if kind == "literal_error":
-        if field == "manual" or (loc and loc[-1] == "manual"):
+        if loc and loc[-1] == "manual":
             return "go must be manual, {follow: D}, {after: D}, {at: 'HH:MM:SS'} or {timecode: 'HH:MM:SS:FF'}"
         expected = ctx.get("expected", "")
         return f"{field} must be {expected}, got {_show(value)}"
@@ -127,29 +218,15 @@ def _message(error: Any, loc: tuple[int | str, ...], value: Any, vocabulary: Ite
 def _show(value: Any) -> str:
     if isinstance(value, YMap | YSeq):
         return type_name(value)
-    return repr(getattr(value, "source_text", value)) if not isinstance(value, str) else repr(value)
+    if isinstance(value, str):
+        return repr(value)
+    return str(getattr(value, "source_text", value))
 
 
 def _describe(value: Any) -> str:
     if isinstance(value, YMap | YSeq) or value is None:
         return type_name(value)
     return f"{type_name(value)} {_show(value)}"
-
-
-def model_vocabulary(*models: type[BaseModel]) -> set[str]:
-    """Every key name the given models (and the models they contain) accept, for 'did you mean'."""
-    names: set[str] = set()
-    seen: set[type[BaseModel]] = set()
-    stack = list(models)
-    while stack:
-        model = stack.pop()
-        if model in seen:
-            continue
-        seen.add(model)
-        for name, info in model.model_fields.items():
-            names.add(info.alias or name)
-            stack.extend(_models_in(info.annotation))
-    return names
 
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:

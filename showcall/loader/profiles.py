@@ -15,12 +15,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from showcall.errors import Problem
-from showcall.loader.locate import model_vocabulary, problems_from
+from showcall.loader.locate import problems_from
 from showcall.loader.yamlsource import Pos, YamlSourceError, YMap, YSeq, parse_yaml, read_text
 from showcall.model.profile import Profile, SendSpec
 from showcall.template import names_in
 
-_VOCABULARY = model_vocabulary(Profile)
 
 
 @dataclass
@@ -93,7 +92,7 @@ def load_profile_file(path: Path, display: str, problems: list[Problem]) -> Load
     try:
         profile = Profile.model_validate(data)
     except ValidationError as exc:
-        problems.extend(problems_from(exc, data, f"profile {path.stem}", data.pos, _VOCABULARY))
+        problems.extend(problems_from(exc, data, f"profile {path.stem}", data.pos, Profile))
         return None
     before = len(problems)
     if profile.driver != path.stem:

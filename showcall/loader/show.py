@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from showcall.errors import Problem
 from showcall.loader.includes import merge_includes
-from showcall.loader.locate import model_vocabulary, problems_from
+from showcall.loader.locate import problems_from
 from showcall.loader.packs import PackDef, check_pack, expand
 from showcall.loader.profiles import ProfileSet, load_profiles
 from showcall.loader.sources import CueSource, ShowSources
@@ -33,7 +33,6 @@ from showcall.model.show import (
     ShowInfo,
 )
 
-VOCABULARY = model_vocabulary(ShowFile)
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -102,7 +101,7 @@ def _one(model: type[M], node: Any, where: str, fallback: Pos, problems: list[Pr
     try:
         return model.model_validate(node)
     except ValidationError as exc:
-        problems.extend(problems_from(exc, node, where, fallback, VOCABULARY))
+        problems.extend(problems_from(exc, node, where, fallback, model))
         return None
 
 
@@ -143,7 +142,7 @@ def _validate(root: YMap, problems: list[Problem]) -> tuple[Show | None, ShowSou
     if info_node is None:
         problems.append(root.pos.problem("show", "missing required key 'show' (with at least a title)"))
     else:
-        info = _one(ShowInfo, info_node, "show", root.pos_of("show"), problems)
+        info = _one(ShowInfo, info_node, "show", root.pos_of("show"), problems) or _salvage_info(info_node)
     devices, device_nodes, device_keys = _named(
         root,
         "devices",
@@ -184,9 +183,26 @@ def _validate(root: YMap, problems: list[Problem]) -> tuple[Show | None, ShowSou
     elif has_cues:
         flat = _cue_list(root, "cues", None, pack_defs, sources, problems)
     if info is None:
-        return None, None
+        info = ShowInfo(title="?")
     show = Show.model_construct(info=info, devices=devices, departments=departments, segments=segments, cues=flat)
     return show, sources
+
+
+def _salvage_info(node: Any) -> ShowInfo:
+    """The show block without its broken keys, so the rest of the file is still checked against
+    what was right (its fps, say). The show block's own problems keep the show from running."""
+    if not isinstance(node, dict):
+        return ShowInfo(title="?")
+    kept = dict(node)
+    for _ in range(len(kept) + 1):
+        try:
+            return ShowInfo.model_validate({"title": "?", **kept})
+        except ValidationError as exc:
+            bad = {error["loc"][0] for error in exc.errors() if error["loc"]}
+            if not bad & set(kept):
+                break
+            kept = {k: v for k, v in kept.items() if k not in bad}
+    return ShowInfo(title="?")
 
 
 def _segments(root: YMap, packs: dict[str, PackDef], sources: ShowSources, problems: list[Problem]) -> list[Segment]:
@@ -208,9 +224,10 @@ def _segments(root: YMap, packs: dict[str, PackDef], sources: ShowSources, probl
         segment = _one(Segment, shell, where, pos, problems)
         seg_id = segment.id if segment is not None else str(seg.get("id", index + 1))
         cues = _cue_list(seg, "cues", seg_id, packs, sources, problems) if "cues" in seg else []
-        if segment is not None:
-            segments.append(segment.model_copy(update={"cues": cues}))
-            sources.segments.append(seg)
+        if segment is None:  # reported; a stand-in keeps its cues checked
+            segment = Segment.model_construct(id=seg_id, title="?", presenters=[], start=None, duration=None, notes=None)
+        segments.append(segment.model_copy(update={"cues": cues}))
+        sources.segments.append(seg)
     return segments
 
 
@@ -229,9 +246,13 @@ def _cue_list(
         problems.append(parent.pos_of(key).problem(key, "cues must be a list"))
         return []
     cues = []
-    for expanded in expand(node, packs, problems):
-        cue_id = expanded.node.get("id", "?")
-        where = f"cue {getattr(cue_id, 'source_text', cue_id)}{expanded.origin}"
+    for number, expanded in enumerate(expand(node, packs, problems), start=1):
+        cue_id = expanded.node.get("id")
+        if cue_id is None or isinstance(cue_id, YMap | YSeq):
+            in_segment = f" of segment {segment}" if segment is not None else ""
+            where = f"cue #{number}{in_segment}{expanded.origin}"
+        else:
+            where = f"cue {getattr(cue_id, 'source_text', cue_id)}{expanded.origin}"
         cue = _one(Cue, expanded.node, where, expanded.node.pos, problems)
         if cue is not None:
             cues.append(cue)

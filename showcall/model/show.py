@@ -11,7 +11,18 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Discriminator, Field, RootModel, Tag, model_validator
+from pydantic import (
+    BeforeValidator,
+    Discriminator,
+    Field,
+    RootModel,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    Tag,
+    model_validator,
+)
 
 from showcall.model.base import Frozen
 from showcall.model.times import Duration, FrameRate, Timecode, TimeOfDay
@@ -137,7 +148,8 @@ Trigger = Annotated[
 
 # ---- actions ----------------------------------------------------------------------------------
 
-OscArgValue = int | float | str | bool | None
+# Strict, bool first: in pydantic's lax mode `true` would pass as the int 1 and `1` as True.
+OscArgValue = StrictBool | StrictInt | StrictFloat | StrictStr | None
 
 
 class OscTyped(Frozen):
