@@ -137,9 +137,7 @@ def command_format_code(command_format: str | int) -> int:
     key = _normalise(str(command_format))
     code = COMMAND_FORMATS.get(_FORMAT_ALIASES.get(key, key))
     if code is None:
-        raise MscError(
-            f"unknown MSC command format {command_format!r}: use one of {', '.join(COMMAND_FORMATS)}"
-        )
+        raise MscError(f"unknown MSC command format {command_format!r}: use one of {', '.join(COMMAND_FORMATS)}")
     return code
 
 
@@ -218,9 +216,7 @@ def _address_problem(texts: Mapping[str, str], dialect: Dialect, positional: boo
     if dialect is Dialect.NO_DECIMALS:
         for field, text in texts.items():
             if "." in text:
-                return (
-                    f"{_WHAT[field]} {text!r} has decimals, which this device ignores (dialect no_decimals)"
-                )
+                return f"{_WHAT[field]} {text!r} has decimals, which this device ignores (dialect no_decimals)"
     if dialect is Dialect.CUE_ONLY:
         for field in ("list", "path"):
             if field in texts:
@@ -237,9 +233,7 @@ def check_address(
 ) -> str | None:
     """Why `cue`/`list`/`path` cannot be addressed on a device of `dialect`, or None when they can."""
     try:
-        given = {
-            f: _number_text(v, f) for f, v in (("cue", cue), ("list", list), ("path", path)) if v is not None
-        }
+        given = {f: _number_text(v, f) for f, v in (("cue", cue), ("list", list), ("path", path)) if v is not None}
         return _address_problem(given, Dialect.parse(dialect), positional=True)
     except MscError as exc:
         return str(exc)
@@ -315,9 +309,7 @@ class MscTime:
     @classmethod
     def from_timecode(cls, timecode: Timecode, rate: FrameRate, fractional: int = 0) -> MscTime:
         """The MSC time for a timecode at `rate`."""
-        return cls(
-            timecode.hours, timecode.minutes, timecode.seconds, timecode.frames, fractional, rate.mtc_code
-        )
+        return cls(timecode.hours, timecode.minutes, timecode.seconds, timecode.frames, fractional, rate.mtc_code)
 
     def to_timecode(self) -> Timecode:
         """The whole-frame timecode part (sign, fraction and flags dropped)."""
@@ -384,9 +376,7 @@ def encode(
     fmt = command_format_code(command_format)
     _check_range("device_id", device_id, 0x7F)
     given = {
-        f: v
-        for f, v in zip(_FIELDS, (cue, list, path, time, control, value, macro), strict=True)
-        if v is not None
+        f: v for f, v in zip(_FIELDS, (cue, list, path, time, control, value, macro), strict=True) if v is not None
     }
     if data is not None:
         if given:

@@ -322,9 +322,7 @@ def test_cue_commands_round_trip(
         address = {"cue": "1"}
     kwargs: dict[str, Any] = {**address, "time": time} if command == "timed_go" else {**address}
     wire = encode(command, device_id=device_id, command_format=command_format, **kwargs)
-    expected = MscMessage(
-        device_id, command_format, msc.command_code(command), **kwargs, data=wire[6:-1], raw=wire
-    )
+    expected = MscMessage(device_id, command_format, msc.command_code(command), **kwargs, data=wire[6:-1], raw=wire)
     assert decode(wire) == expected
     padded = wire[:-1] + b"\x00\xf7"
     assert decode(padded) == replace(expected, data=padded[6:-1], raw=padded)
