@@ -20,6 +20,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing for files without problems")
 
 
+def plural(count: int, word: str) -> str:
+    """`1 cue`, `2 cues`."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def summary(loaded: LoadedShow) -> dict[str, Any]:
     """Counts that tell a TD the file was read as they meant."""
     show, plan = loaded.show, loaded.plan
@@ -57,12 +62,11 @@ def run(args: argparse.Namespace) -> int:
                 print(problem, file=sys.stderr)
             if result.ok and not args.quiet:
                 s = summary(result)
-                segments = f" in {s['segments']} segments" if s["segments"] else ""
+                segments = f" in {plural(s['segments'], 'segment')}" if s["segments"] else ""
                 print(
-                    f"{result.display}: ok: {s['cues']} cues{segments}, {s['devices']} devices, "
-                    f"{s['messages']} messages"
+                    f"{result.display}: ok: {plural(s['cues'], 'cue')}{segments}, "
+                    f"{plural(s['devices'], 'device')}, {plural(s['messages'], 'message')}"
                 )
             elif not result.ok:
-                count = len(result.problems)
-                print(f"{result.display}: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
+                print(f"{result.display}: {plural(len(result.problems), 'problem')}", file=sys.stderr)
     return EXIT_CLEAN if all(r.ok for r in results) else EXIT_PROBLEMS

@@ -104,9 +104,9 @@ def problems_from(
             pos = key_pos or pos
         message = _message(error, loc, matched, value, _vocabulary(model, loc))
         problems.append(pos.problem(where, message))
-    for matched, expected in unions.items():
+    for matched, kinds in unions.items():
         pos, value = union_at[matched]
-        expected = list(dict.fromkeys("a number" if e == "a whole number" else e for e in expected))
+        expected = list(dict.fromkeys("a number" if e == "a whole number" else e for e in kinds))
         if "args" in matched:
             message = f"{_field(matched)} must be a number, text, true/false or a typed argument like {{f: 0.5}}"
             problems.append(pos.problem(where, f"{message}, got {_describe(value)}"))

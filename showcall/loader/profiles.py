@@ -21,7 +21,6 @@ from showcall.model.profile import Profile, SendSpec
 from showcall.template import names_in
 
 
-
 @dataclass
 class LoadedProfile:
     """A validated profile and the YAML it came from (for locating template problems)."""

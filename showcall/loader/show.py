@@ -225,7 +225,9 @@ def _segments(root: YMap, packs: dict[str, PackDef], sources: ShowSources, probl
         seg_id = segment.id if segment is not None else str(seg.get("id", index + 1))
         cues = _cue_list(seg, "cues", seg_id, packs, sources, problems) if "cues" in seg else []
         if segment is None:  # reported; a stand-in keeps its cues checked
-            segment = Segment.model_construct(id=seg_id, title="?", presenters=[], start=None, duration=None, notes=None)
+            segment = Segment.model_construct(
+                id=seg_id, title="?", presenters=[], start=None, duration=None, notes=None
+            )
         segments.append(segment.model_copy(update={"cues": cues}))
         sources.segments.append(seg)
     return segments

@@ -7,9 +7,9 @@ from typing import Any
 import mido
 import pytest
 from pythonosc.osc_message import OscMessage
+from support.showfiles import Write, load
 
 from showcall.compile.plan import Plan, WireMessage
-from support.showfiles import Write, load
 
 DEVICES = """\
 showcall: 1
