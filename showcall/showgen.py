@@ -32,7 +32,7 @@ def synthetic_show(
     ports = {"lx": 3032, "snd": 53000, "mix": 10023, "gfx": 9000, **(ports or {})}
     lines = [
         "showcall: 1",
-        'show: {title: Synthetic %d-cue show, start: "08:00:00"}' % cues,
+        f'show: {{title: Synthetic {cues}-cue show, start: "08:00:00"}}',
         _DEVICES % ports,
         "segments:",
     ]
@@ -58,7 +58,8 @@ def synthetic_show(
             elif kind == 2:
                 action = f"[{{snd.start: {{cue: {number}}}}}, {{wait: 1s}}, {{snd.stop: {{cue: {number - 1}}}}}]"
             elif kind == 3:
-                action = f"[{{mix.mute: {{channel: {number % 32 + 1}, on: false}}}}, {{mix.fader: {{channel: 1, level: 0.75}}}}]"
+                channel = number % 32 + 1
+                action = f"[{{mix.mute: {{channel: {channel}, on: false}}}}, {{mix.fader: {{channel: 1, level: 0.75}}}}]"
             else:
                 action = f'[{{osc: {{device: gfx, address: /cue/{number}, args: [{number}, 0.5, "card {number}"]}}}}]'
             dept = ("LX", "SND", "SND", "GFX")[kind % 4]
