@@ -1,0 +1,211 @@
+"""Provides the engine's typed events and their JSON-line form (design.md §6).
+
+Every event has `event` (its name) and `mono_ns` (CLOCK_MONOTONIC when it happened). The headless
+runner prints them, the event log appends them, the console renders them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Base of every event."""
+
+    name: ClassVar[str] = "event"
+    mono_ns: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """The event as the JSON object of its event line."""
+        body = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "mono_ns"}
+        return {"event": self.name, "mono_ns": self.mono_ns, **{k: _plain(v) for k, v in body.items()}}
+
+    def to_json(self) -> str:
+        """One JSON line (no newline)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return asdict(value)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded(Event):
+    """A show was loaded: its title, cue count, devices, and the wall time of loading."""
+
+    name: ClassVar[str] = "loaded"
+    show: str
+    path: str
+    cues: int
+    devices: tuple[str, ...]
+    wall_ns: int
+    resumed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Standby(Event):
+    """The playhead moved: `cue` is what GO fires next (None past the end); `departments` maps each
+    department to the next cue it must prepare for; `text` is what the caller reads out."""
+
+    name: ClassVar[str] = "standby"
+    cue: str | None
+    text: str = ""
+    departments: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Go(Event):
+    """A cue fired: `source` is operator, auto, follow, after, at, timecode or control; `fire_ns` is
+    the deadline its first message was given (the moment it counts as fired)."""
+
+    name: ClassVar[str] = "go"
+    cue: str
+    source: str
+    fire_ns: int
+    dept: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SentEvent(Event):
+    """One message left for a device: when it was due and when it went, and the lateness in µs."""
+
+    name: ClassVar[str] = "sent"
+    cue: str
+    device: str
+    due_ns: int
+    sent_ns: int
+    late_us: float
+    item: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SendFailedEvent(Event):
+    """A message could not be sent (device down or unknown)."""
+
+    name: ClassVar[str] = "send_failed"
+    cue: str
+    device: str
+    due_ns: int
+    reason: str
+    item: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Complete(Event):
+    """A cue's last message was sent (or failed): it is complete."""
+
+    name: ClassVar[str] = "complete"
+    cue: str
+    failed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CueFailed(Event):
+    """A cue did not complete: `reason` says why (panic, device down...)."""
+
+    name: ClassVar[str] = "failed"
+    cue: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hold(Event):
+    """The show is held: countdowns stop, nothing automatic fires."""
+
+    name: ClassVar[str] = "hold"
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Resume(Event):
+    """The hold ended after `held_ns`; pending automatic cues moved on by that much."""
+
+    name: ClassVar[str] = "resume"
+    held_ns: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PanicEvent(Event):
+    """Panic: every pending send cancelled, devices' stop messages sent; the show is held."""
+
+    name: ClassVar[str] = "panic"
+    cancelled_cues: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceEvent(Event):
+    """A device's connection changed: online, offline, connecting, simulated."""
+
+    name: ClassVar[str] = "device"
+    device: str
+    status: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Refused(Event):
+    """A command was refused, and why in words."""
+
+    name: ClassVar[str] = "refused"
+    command: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ack(Event):
+    """A department acknowledged its standby ("standing by")."""
+
+    name: ClassVar[str] = "ack"
+    dept: str
+    cue: str
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorEvent(Event):
+    """Something went wrong that the caller must know about (timing core lost, log not writable)."""
+
+    name: ClassVar[str] = "error"
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class End(Event):
+    """The last cue completed (or the run was quit)."""
+
+    name: ClassVar[str] = "end"
+    reason: str = "complete"
+
+
+@dataclass(frozen=True, slots=True)
+class TimingInfo(Event):
+    """What the timing core got from the kernel (priority, mode), once per core start."""
+
+    name: ClassVar[str] = "timing"
+    mode: str
+    priority: str
+    realtime: bool
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Reset(Event):
+    """The show was reset to its top: every cue pending, playhead on the first cue."""
+
+    name: ClassVar[str] = "reset"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackEvent(Event):
+    """A device reported something (Eos active cue, X32 mute...), decoded by its profile."""
+
+    name: ClassVar[str] = "feedback"
+    device: str
+    report: str
+    detail: str
