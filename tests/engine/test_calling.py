@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from showcall.engine import events as ev
+
 from support.engines import MS, S, rig
 
 THREE = """\

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from showcall.engine.timecode import InternalTimecode
+
 from support.engines import S, rig
 
 LATE_SHOW = """\
