@@ -184,6 +184,12 @@ def unlistened() -> Iterator[socket.socket]:
 
 
 @pytest.fixture
+def require() -> Callable[[str, str], str]:
+    """`require(tool, package)`: the rule every test that needs an external tool goes through."""
+    return require_tool
+
+
+@pytest.fixture
 def oscdump() -> str:
     """Path of liblo's oscdump, an OSC implementation independent of python-osc."""
     return require_tool("oscdump", "liblo-tools")
