@@ -6,13 +6,14 @@ Exit statuses: 0 success, 1 problems found (or the show failed), 2 usage error, 
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import tempfile
 import traceback
 from collections.abc import Callable, Sequence
 
 from showcall import __version__
-from showcall.commands import check
+from showcall.commands import check, run
 from showcall.errors import ShowcallError
 
 Runner = Callable[[argparse.Namespace], int]
@@ -43,6 +44,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_arguments(p)
     p.set_defaults(runner=check.run)
+
+    p = commands.add_parser(
+        "run",
+        help="run a show: the console on the real devices, or --headless",
+        description="Run a show on its devices. Without --headless this is the console (TUI).",
+    )
+    run.add_arguments(p)
+    p.set_defaults(runner=run.run)
+
+    p = commands.add_parser(
+        "rehearse",
+        help="run a show with every device replaced by its simulator",
+        description="Rehearse a show: the same as 'run --sim': every device is replaced by a simulator on "
+        "127.0.0.1 that answers like the real one and reports what it received.",
+    )
+    run.add_arguments(p, rehearse=True)
+    p.set_defaults(runner=functools.partial(run.run, rehearse=True))
 
     p = commands.add_parser(
         "schema",

@@ -28,6 +28,7 @@ from showcall.engine import events as ev
 from showcall.engine.clock import Clock
 from showcall.engine.cues import CueRun, CueState, CueView
 from showcall.engine.handshake import Handshake
+from showcall.engine.replay import Replay
 from showcall.engine.showclock import ClockSnapshot, ShowClock
 from showcall.engine.timecode import InternalTimecode, TimecodeSource, frame_at, frame_deadline
 from showcall.engine.triggers import describe_trigger, is_chained
@@ -37,6 +38,10 @@ from showcall.timing import protocol as p
 from showcall.timing.api import Scheduler, SendItem
 
 Listener = Callable[[ev.Event], None]
+
+GO_LEAD_NS = 1_000_000
+"""A GO's sends are due 1 ms after the key: the deadline reaches the timing core in ~0.3 ms, so the
+first message goes out on time and every later one keeps its exact offset from it."""
 
 
 @dataclass
@@ -70,12 +75,14 @@ class Engine:
         *,
         timecode: TimecodeSource | None = None,
         path: str = "",
+        go_lead_ns: int = GO_LEAD_NS,
     ) -> None:
         self.plan = plan
         self.cues: tuple[CompiledCue, ...] = plan.cues
         self.scheduler = scheduler
         self.clock = clock
         self.path = path
+        self.go_lead_ns = go_lead_ns
         self.runs = [CueRun(i) for i in range(len(plan.cues))]
         self.playhead = 0
         self.held_since: int | None = None
@@ -117,8 +124,11 @@ class Engine:
 
     # ---- start, views -------------------------------------------------------------------------
 
-    def start(self, *, resumed: bool = False) -> None:
-        """Announce the show and its first standby, and arm the time-triggered cues."""
+    def start(self, replay: Replay | None = None) -> None:
+        """Announce the show and its first standby, and arm the time-triggered cues.
+
+        With `replay` (from a crashed run's log), first restore what had happened (see replay.py).
+        """
         info = self.plan.show.info
         self._emit(
             ev.Loaded(
@@ -128,12 +138,60 @@ class Engine:
                 cues=len(self.cues),
                 devices=tuple(self.plan.devices),
                 wall_ns=self.clock.wall_ns(),
-                resumed=resumed,
+                resumed=replay is not None,
             )
         )
-        self._set_playhead(self._next_pending(self.playhead - 1) if resumed else self.playhead, force=True)
+        if replay is not None:
+            self._restore(replay)
+        self._set_playhead(self.playhead, force=True)
         self._arm_time_cues()
         self._check_end()
+
+    def _restore(self, replay: Replay) -> None:
+        """Mark what the log says fired; send what those cues had not sent; re-arm their chains."""
+        fired = {
+            index: record
+            for cue_id, record in replay.fired.items()
+            if (index := self.plan.index_of(cue_id)) is not None
+        }
+        for index, record in sorted(fired.items()):
+            run, compiled = self.runs[index], self.cues[index]
+            run.state, run.source, run.fire_ns = CueState.FIRED, record.source, record.fire_ns
+            run.fired_count = 1
+            self.showclock.cue_fired(compiled.segment, record.fire_ns, self.clock_tod())
+            if record.complete:
+                run.state = CueState.COMPLETE
+                continue
+            items = []
+            for number, message in enumerate(compiled.messages):
+                if number in record.sent:
+                    continue
+                item_id = next(self._item_ids)
+                due = record.fire_ns + message.offset_ns
+                items.append(SendItem(item_id, compiled.id, due, message.device, message.payload))
+                run.unsent[item_id] = due
+                self._items[item_id] = (index, number)
+            if items:
+                self.scheduler.schedule(items)
+            else:
+                self._complete(index)
+        for index, record in sorted(fired.items()):
+            following = index + 1
+            if following < len(self.cues) and following not in fired and is_chained(self.cues[following].cue.go):
+                chain = self._chain(index, record.fire_ns)
+                if chain and self.runs[chain[0][0]].state is CueState.PENDING:
+                    first, at, source = chain[0]
+                    self._fire(first, at, source)
+        last_fired = max(fired, default=-1)
+        index = None
+        if replay.playhead_known:
+            index = self.plan.index_of(replay.playhead) if replay.playhead is not None else len(self.cues)
+        if index is None or index in fired:  # unknown, or it fired after the last standby was logged
+            index = self._next_pending(max(last_fired, index if index is not None else -1))
+        self.playhead = index
+        if replay.held:
+            self.held_since = self._now()
+            self._emit(ev.Hold(self._now(), reason="resumed from a held show"))
 
     @property
     def held(self) -> bool:
@@ -194,7 +252,7 @@ class Engine:
             gap = (now - self.last_go_ns) / 1e9
             return self._refuse("go", f"GO refused: {gap:.2f} s after the last GO, guard is {guard / 1e9:.2f} s")
         self.last_go_ns = now
-        self._fire(self.playhead, now, source)
+        self._fire(self.playhead, now + self.go_lead_ns, source)
         return None
 
     def hold(self, reason: str = "") -> Refusal | None:
@@ -389,7 +447,7 @@ class Engine:
             previous_fire, previous = at, self.cues[j]
         return chain
 
-    def _fired(self, index: int) -> None:
+    def _fired(self, index: int, *, complete_if_done: bool = True) -> None:
         """Cue `index` reached its fire time: it has GOne."""
         run, compiled = self.runs[index], self.cues[index]
         if run.state is not CueState.ARMED:
@@ -403,7 +461,7 @@ class Engine:
         self._emit(ev.Go(self._now(), cue=compiled.id, source=run.source, fire_ns=fire_ns, dept=compiled.cue.dept))
         if index == self.playhead:
             self._set_playhead(self._next_pending(index))
-        if not run.unsent:
+        if complete_if_done and not run.unsent:
             self._complete(index)
 
     def _complete(self, index: int) -> None:
@@ -639,8 +697,8 @@ class Engine:
         index, number = located
         run = self.runs[index]
         run.unsent.pop(item, None)
-        if run.state is CueState.ARMED:
-            self._fired(index)  # the core's clock reached the fire time before our timer did
+        if run.state is CueState.ARMED:  # the core reached the fire time before our timer did
+            self._fired(index, complete_if_done=False)
         if isinstance(report, p.Sent):
             late = report.late_us
             run.max_late_us = late if run.max_late_us is None else max(run.max_late_us, late)

@@ -11,6 +11,7 @@ from showcall.engine import events as ev
 from showcall.engine.clock import FakeClock
 from showcall.engine.engine import Engine
 from showcall.showfile import load_show
+
 from support.virtual import VirtualScheduler
 
 S = 1_000_000_000
@@ -94,7 +95,7 @@ def rig(tmp_path: Path, body: str, *, header: str = HEADER, time_of_day: str | N
         hh, mm, *rest = (int(x) for x in time_of_day.split(":"))
         clock.set_time_of_day(((hh * 60 + mm) * 60 + (rest[0] if rest else 0)) * S)
     scheduler = VirtualScheduler(clock)
-    engine = Engine(loaded.plan, scheduler, clock)
+    engine = Engine(loaded.plan, scheduler, clock, go_lead_ns=0)
     result = Rig(engine, clock, scheduler)
     engine.subscribe(result.events.append)
     if start:

@@ -1,0 +1,107 @@
+"""Provides the event log: every event as a JSON line, appended and flushed as the show runs.
+
+Each show file gets its own folder of logs under the user's state directory
+(`$XDG_STATE_HOME/showcall/logs/`, by default `~/.local/state/showcall/logs/`), one file per run;
+`showcall run --resume` reads the newest one. `--log PATH` names the file instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from showcall.engine.events import Event
+from showcall.errors import ShowcallError
+
+
+class LogError(ShowcallError):
+    """The event log cannot be written or read."""
+
+
+def state_dir() -> Path:
+    """Where showcall keeps its state: $XDG_STATE_HOME/showcall (default ~/.local/state/showcall)."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "showcall"
+
+
+def log_folder(show_path: Path) -> Path:
+    """The folder holding the logs of the show at `show_path` (named after it, unique per file)."""
+    real = show_path.resolve()
+    digest = hashlib.sha1(str(real).encode()).hexdigest()[:8]
+    return state_dir() / "logs" / f"{real.stem}-{digest}"
+
+
+def new_log_path(show_path: Path) -> Path:
+    """A fresh log file for a run of the show starting now."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    folder = log_folder(show_path)
+    path = folder / f"run-{stamp}.jsonl"
+    counter = 1
+    while path.exists():
+        counter += 1
+        path = folder / f"run-{stamp}-{counter}.jsonl"
+    return path
+
+
+def latest_log(show_path: Path) -> Path | None:
+    """The newest log of the show at `show_path`, if it has one."""
+    folder = log_folder(show_path)
+    if not folder.is_dir():
+        return None
+    logs = sorted(folder.glob("run-*.jsonl"), key=lambda p: p.stat().st_mtime)
+    return logs[-1] if logs else None
+
+
+class EventLog:
+    """Appends events to a JSON-lines file and flushes each one, so a crash loses nothing written."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file: IO[str] | None = path.open("a", encoding="utf-8")
+        except OSError as exc:
+            raise LogError(f"cannot write the event log {path}: {exc.strerror}") from exc
+        self.written = 0
+
+    def __call__(self, event: Event) -> None:
+        """Append one event (a subscriber of the engine)."""
+        self.write(event.to_json())
+
+    def write(self, line: str) -> None:
+        """Append one JSON line and flush it to the operating system."""
+        if self._file is None:
+            return
+        self._file.write(line + "\n")
+        self._file.flush()
+        self.written += 1
+
+    def close(self) -> None:
+        """Close the file."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def read_log(path: Path) -> Iterator[dict[str, Any]]:
+    """Every event in a log; a last line cut short by a crash is skipped, anything else unreadable is an error."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise LogError(f"cannot read the event log {path}: {exc.strerror}") from exc
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError as exc:
+            if number == len(lines):
+                return  # the process died while writing this line
+            raise LogError(f"{path}:{number}: not an event line ({exc.msg})") from exc
+        if isinstance(event, dict) and "event" in event:
+            yield event

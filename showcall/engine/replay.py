@@ -1,0 +1,73 @@
+"""Provides reading back an event log after a crash: what fired, what was sent, where the playhead was.
+
+`showcall run --resume` hands the result to `Engine.start(replay=...)`, which marks what fired,
+sends only what a fired cue had not sent yet, re-arms follow/after chains from the logged fire
+times, and puts the playhead back, so nothing fires twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class FiredCue:
+    """A cue the log says fired: when, by what, which of its messages went out, and if it completed."""
+
+    fire_ns: int
+    source: str
+    sent: set[int] = field(default_factory=set)
+    complete: bool = False
+
+
+@dataclass
+class Replay:
+    """What a log says about the run it recorded (events after its last reset)."""
+
+    fired: dict[str, FiredCue] = field(default_factory=dict)
+    playhead: str | None = None
+    playhead_known: bool = False
+    held: bool = False
+    ended: bool = False
+    events: int = 0
+
+    @property
+    def empty(self) -> bool:
+        """True when the log recorded nothing to resume from."""
+        return not self.fired and not self.playhead_known
+
+
+def replay(events: Iterable[dict[str, Any]]) -> Replay:
+    """Fold a log's events into a Replay."""
+    state = Replay()
+    for event in events:
+        state.events += 1
+        kind = event.get("event")
+        if kind == "reset":
+            state = Replay(events=state.events)
+        elif kind == "go":
+            state.fired[str(event["cue"])] = FiredCue(int(event["fire_ns"]), str(event.get("source", "")))
+        elif kind == "sent":
+            fired = state.fired.get(str(event.get("cue")))
+            if fired is not None:
+                fired.sent.add(int(event.get("item", 0)))
+        elif kind == "send_failed":
+            fired = state.fired.get(str(event.get("cue")))
+            if fired is not None:
+                fired.sent.add(int(event.get("item", 0)))  # attempted: resending would not be "once"
+        elif kind in {"complete", "failed"}:
+            fired = state.fired.get(str(event.get("cue")))
+            if fired is not None:
+                fired.complete = True
+        elif kind == "standby":
+            state.playhead = event.get("cue")
+            state.playhead_known = True
+        elif kind == "hold":
+            state.held = True
+        elif kind == "resume":
+            state.held = False
+        elif kind == "end":
+            state.ended = True
+    return state

@@ -1,0 +1,64 @@
+"""Provides `--auto`: unattended rehearsal that GOes each manual cue by itself.
+
+A manual cue on standby is GOne GAP after the cue before it completed (`at` and `timecode` cues
+still wait for their time; a missed `at` cue is GOne like a manual one). It uses the engine's
+commands like an operator would, with source `auto`, so go_guard and hold apply.
+"""
+
+from __future__ import annotations
+
+from showcall.engine import events as ev
+from showcall.engine.clock import Clock, Timer
+from showcall.engine.cues import CueState
+from showcall.engine.engine import Engine
+from showcall.model.show import At, AtTimecode
+
+
+class AutoGo:
+    """Presses GO for manual cues, GAP after the previous cue completed (see module docstring)."""
+
+    def __init__(self, engine: Engine, clock: Clock, gap_ns: int) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.gap_ns = max(gap_ns, engine.plan.show.info.go_guard.ns)
+        self._timer: Timer | None = None
+        self._last_complete_ns: int | None = None
+        engine.subscribe(self._on_event)
+
+    def _on_event(self, event: ev.Event) -> None:
+        if isinstance(event, ev.Complete | ev.CueFailed):
+            self._last_complete_ns = event.mono_ns
+            self._plan()
+        elif isinstance(event, ev.Standby | ev.Resume | ev.Loaded):
+            self._plan()
+        elif isinstance(event, ev.Hold | ev.End):
+            self._cancel()
+
+    def _cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _plan(self) -> None:
+        """Work out when to GO the cue on standby, if it is one to GO."""
+        self._cancel()
+        engine = self.engine
+        if engine.held or engine.ended or engine.playhead >= len(engine.cues):
+            return
+        if any(
+            run.state is CueState.FIRED or (run.state is CueState.ARMED and run.source not in {"at", "timecode"})
+            for run in engine.runs
+        ):
+            return  # wait for what is running to complete: GAP counts from the last completion
+        go = engine.cues[engine.playhead].cue.go
+        missed = engine.runs[engine.playhead].reason.startswith("missed")
+        if isinstance(go, AtTimecode) or (isinstance(go, At) and not missed):
+            return
+        base = self._last_complete_ns if self._last_complete_ns is not None else self.clock.now_ns()
+        self._timer = self.clock.call_at(base + self.gap_ns, self._go)
+
+    def _go(self) -> None:
+        self._timer = None
+        refusal = self.engine.go(source="auto")
+        if refusal is not None and not self.engine.held:
+            self._timer = self.clock.call_at(self.clock.now_ns() + self.gap_ns, self._go)

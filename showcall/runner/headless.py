@@ -1,0 +1,105 @@
+"""Provides `showcall run --headless`: commands on stdin, one per line; events on stdout as JSON lines.
+
+Commands: go, hold, resume, back, skip, standby ID, ack DEPT, panic, reset, quit. An unknown or
+malformed command is refused with a `refused` event (and counted), never a crash. The run ends
+with exit 0 when the last cue has completed, or on quit (or end of input once the show is done).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from typing import TextIO
+
+from showcall.engine import events as ev
+from showcall.engine.engine import Engine
+from showcall.runner.session import ShowSession
+
+COMMANDS = ("go", "hold", "resume", "back", "skip", "standby", "ack", "panic", "reset", "quit")
+
+
+class HeadlessConsole:
+    """Reads commands, writes events (see module docstring)."""
+
+    def __init__(self, session: ShowSession, out: TextIO) -> None:
+        self.session = session
+        self.engine: Engine = session.engine
+        self.out = out
+        self.malformed = 0
+        self.done = asyncio.Event()
+        self.quit_requested = False
+        self.engine.subscribe(self._print)
+
+    def _print(self, event: ev.Event) -> None:
+        try:
+            self.out.write(event.to_json() + "\n")
+            self.out.flush()
+        except BrokenPipeError:  # the reader went away; the show itself goes on until told otherwise
+            pass
+        if isinstance(event, ev.End):
+            self.done.set()
+
+    def command(self, line: str) -> None:
+        """Carry out one command line."""
+        words = line.split()
+        if not words:
+            return
+        verb, args = words[0].lower(), words[1:]
+        engine = self.engine
+        simple: dict[str, Callable[[], object]] = {
+            "go": lambda: engine.go("operator"),
+            "hold": engine.hold,
+            "resume": engine.resume,
+            "back": engine.back,
+            "skip": engine.skip,
+            "panic": engine.panic,
+            "reset": engine.reset,
+        }
+        if verb in simple and not args:
+            simple[verb]()
+        elif verb == "standby" and len(args) == 1:
+            engine.standby(args[0])
+        elif verb == "ack" and len(args) == 1:
+            engine.ack(args[0])
+        elif verb == "quit" and not args:
+            self.quit_requested = True
+            self._print(ev.End(engine.clock.now_ns(), reason="quit"))
+        else:
+            self.malformed += 1
+            usage = "" if verb in COMMANDS else f"; commands: {', '.join(COMMANDS)}"
+            self._print(ev.Refused(engine.clock.now_ns(), command=line.strip()[:80], reason=f"not a command{usage}"))
+
+
+async def run_headless(session: ShowSession, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+    """Run the show headless until it ends or is quit; returns the exit status."""
+    console = HeadlessConsole(session, stdout or sys.stdout)
+    loop = asyncio.get_running_loop()
+    source = stdin or sys.stdin
+    eof = asyncio.Event()
+    reader = asyncio.StreamReader()
+    transport = None
+    try:
+        transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), source)
+    except (ValueError, OSError):  # not a pipe or terminal we can watch: no commands, run on its own
+        eof.set()
+
+    async def read_commands() -> None:
+        while not reader.at_eof():
+            raw = await reader.readline()
+            if not raw:
+                break
+            try:
+                console.command(raw.decode("utf-8", errors="replace"))
+            except Exception as exc:  # one bad command must not stop the show
+                console._print(ev.ErrorEvent(session.engine.clock.now_ns(), message=f"command failed: {exc}"))
+        eof.set()
+
+    task = asyncio.create_task(read_commands()) if not eof.is_set() else None
+    session.start()
+    await console.done.wait()
+    if task is not None:
+        task.cancel()
+    if transport is not None:
+        transport.close()
+    return 0

@@ -1,0 +1,131 @@
+"""Provides `ShowSession`: one run of a show, wired together: plan, simulators, timing core, engine, log.
+
+The console and the headless runner both open a session and then only talk to `session.engine`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from showcall.compile.plan import Plan
+from showcall.engine.clock import SystemClock
+from showcall.engine.engine import Engine
+from showcall.engine.log import EventLog, LogError, latest_log, new_log_path, read_log
+from showcall.engine.replay import Replay, replay
+from showcall.errors import ShowcallError
+from showcall.runner.auto import AutoGo
+from showcall.showfile import require_plan
+from showcall.timing.api import Scheduler
+from showcall.transports.base import Endpoint
+
+
+class Simulators(Protocol):
+    """The simulated devices of a rehearsal (showcall.sim provides them)."""
+
+    endpoints: dict[str, Endpoint]
+
+    async def aclose(self) -> None:
+        """Stop every simulator."""
+
+
+@dataclass
+class SessionOptions:
+    """How to run: `sim` replaces every device by its simulator; `auto_gap_ns` GOes manual cues by
+    itself; `log_path` overrides the per-show log; `resume` continues the newest (or given) log."""
+
+    sim: bool = False
+    auto_gap_ns: int | None = None
+    log_path: Path | None = None
+    resume: bool = False
+    timing_mode: str | None = None
+    realtime: bool = True
+
+
+@dataclass
+class ShowSession:
+    """An open run of a show (see module docstring). Use `await ShowSession.open(...)` then `aclose()`."""
+
+    path: Path
+    plan: Plan
+    engine: Engine
+    scheduler: Scheduler
+    log: EventLog
+    options: SessionOptions
+    simulators: Simulators | None = None
+    auto: AutoGo | None = None
+    replayed: Replay | None = None
+    _closers: list[object] = field(default_factory=list)
+
+    @classmethod
+    async def open(cls, path: Path, options: SessionOptions) -> ShowSession:
+        """Load the show (ShowFileError on problems), start simulators and the timing core, build the engine."""
+        plan = require_plan(path)
+        previous = _resume_log(path, options) if options.resume else None
+        simulators: Simulators | None = None
+        if options.sim:
+            simulators = await _start_simulators(plan)
+            plan = _pointed_at(plan, simulators.endpoints)
+        log_path = options.log_path or (previous if previous is not None else new_log_path(path))
+        log = EventLog(log_path)
+        from showcall.timing.client import TimingCoreClient
+
+        mode = options.timing_mode or plan.show.info.timing
+        scheduler = TimingCoreClient(endpoints=plan.endpoints(), mode=mode, realtime=options.realtime)
+        try:
+            await scheduler.start()
+        except BaseException:
+            log.close()
+            if simulators is not None:
+                await simulators.aclose()
+            raise
+        engine = Engine(plan, scheduler, SystemClock(asyncio.get_running_loop()), path=str(path))
+        engine.subscribe(log)
+        session = cls(path, plan, engine, scheduler, log, options, simulators)
+        if options.auto_gap_ns is not None:
+            session.auto = AutoGo(engine, engine.clock, options.auto_gap_ns)
+        if previous is not None:
+            session.replayed = replay(read_log(previous))
+        return session
+
+    def start(self) -> None:
+        """Announce the show (restoring a resumed run first) and arm its time cues."""
+        self.engine.start(self.replayed if self.replayed is not None and not self.replayed.empty else None)
+
+    async def aclose(self) -> None:
+        """Stop the timing core and simulators and close the log."""
+        self.engine.close()
+        close = getattr(self.scheduler, "aclose", None)
+        if close is not None:
+            await close()
+        if self.simulators is not None:
+            await self.simulators.aclose()
+        self.log.close()
+
+
+def _resume_log(path: Path, options: SessionOptions) -> Path:
+    previous = options.log_path if options.log_path is not None else latest_log(path)
+    if previous is None or not previous.exists():
+        raise LogError(f"nothing to resume: no event log for {path} (give one with --log PATH)")
+    return previous
+
+
+async def _start_simulators(plan: Plan) -> Simulators:
+    try:
+        from showcall.sim.rig import start_simulators  # type: ignore[import-not-found, unused-ignore]
+    except ImportError as exc:
+        raise ShowcallError("device simulators are not available in this build of showcall") from exc
+    simulators: Simulators = await start_simulators(plan)
+    return simulators
+
+
+def _pointed_at(plan: Plan, endpoints: dict[str, Endpoint]) -> Plan:
+    """The plan with each device's endpoint replaced by its simulator's."""
+    devices = {
+        name: dataclasses.replace(device, endpoint=endpoints.get(name, device.endpoint))
+        for name, device in plan.devices.items()
+    }
+    return dataclasses.replace(plan, devices=devices)
