@@ -161,8 +161,9 @@ class StreamOutput:
                 try:
                     self.send(wire)
                 except DeviceDownError:
-                    return
-            self._keepalive_due = now_ns + self.endpoint.keepalive_every_ns
+                    break  # the status says why; the next keep-alive is still scheduled, never a busy loop
+            if self._sock is not None:
+                self._keepalive_due = now_ns + self.endpoint.keepalive_every_ns
 
     def next_service_ns(self) -> int | None:
         """The next retry, connect timeout or keep-alive, whichever is first."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 
 from showcall.transports.base import DeviceDownError, Endpoint, LinkState, LinkStatus, OutputStats
+from showcall.transports.tcp import BACKOFF_FIRST_NS, BACKOFF_MAX_NS, socket_error_text
 
 MAX_DATAGRAM = 65_507
 
@@ -14,7 +15,8 @@ class UdpOutput:
 
     UDP has no connection, so the device counts as online once the address resolves; an ICMP
     "port unreachable" answer from a local peer surfaces as ECONNREFUSED on a later send or
-    read, which marks it offline until a send gets through again.
+    read, which marks it offline until a send gets through again. A host that does not resolve
+    is retried by `service` with the same backoff as TCP (0.25 s doubling to 5 s).
     """
 
     def __init__(self, endpoint: Endpoint) -> None:
@@ -23,13 +25,18 @@ class UdpOutput:
         self._sock: socket.socket | None = None
         self._status = LinkStatus(LinkState.CONNECTING, "not opened yet")
         self._keepalive_due: int | None = None
+        self._retry_at: int | None = None
+        self._backoff = BACKOFF_FIRST_NS
 
     def open(self, now_ns: int) -> None:
         """Resolve the host once and connect the datagram socket."""
         try:
             infos = socket.getaddrinfo(self.endpoint.host, self.endpoint.port, type=socket.SOCK_DGRAM)
         except socket.gaierror as exc:
-            self._status = LinkStatus(LinkState.OFFLINE, f"cannot resolve {self.endpoint.host}: {exc.strerror}")
+            reason = exc.strerror or str(exc)
+            self._offline(f"cannot resolve host {self.endpoint.host!r}: {reason[:1].lower()}{reason[1:]}")
+            self._retry_at = now_ns + self._backoff
+            self._backoff = min(self._backoff * 2, BACKOFF_MAX_NS)
             return
         family, _, _, _, address = infos[0]
         sock = socket.socket(family, socket.SOCK_DGRAM)
@@ -38,8 +45,12 @@ class UdpOutput:
             sock.connect(address)
         except OSError as exc:
             sock.close()
-            self._status = LinkStatus(LinkState.OFFLINE, exc.strerror or str(exc))
+            self._offline(socket_error_text(exc.errno or 0))
+            self._retry_at = now_ns + self._backoff
+            self._backoff = min(self._backoff * 2, BACKOFF_MAX_NS)
             return
+        self._retry_at = None
+        self._backoff = BACKOFF_FIRST_NS
         self._sock = sock
         self._status = LinkStatus(LinkState.ONLINE, "")
         if self.endpoint.keepalive and self.endpoint.keepalive_every_ns:
@@ -62,8 +73,7 @@ class UdpOutput:
             sock.send(wire)
         except OSError as exc:
             self.stats.failed += 1
-            self.stats.last_error = exc.strerror or str(exc)
-            self._status = LinkStatus(LinkState.OFFLINE, self.stats.last_error)
+            self._offline(socket_error_text(exc.errno or 0))
             raise DeviceDownError(self.endpoint.device, self.stats.last_error) from exc
         self.stats.sent += 1
         if self._status.state is not LinkState.ONLINE:
@@ -89,16 +99,16 @@ class UdpOutput:
             except BlockingIOError:
                 break
             except OSError as exc:  # ECONNREFUSED: the peer's port is closed
-                self.stats.last_error = exc.strerror or str(exc)
-                self._status = LinkStatus(LinkState.OFFLINE, self.stats.last_error)
+                self._offline(socket_error_text(exc.errno or 0))
                 break
         self.stats.received += len(packets)
         return packets
 
     def service(self, now_ns: int) -> None:
-        """Send keep-alives when due; reopen if the address never resolved."""
+        """Send keep-alives when due; reopen when the retry time has come if the address never resolved."""
         if self._sock is None:
-            self.open(now_ns)
+            if self._retry_at is not None and now_ns >= self._retry_at:
+                self.open(now_ns)
             return
         if self._keepalive_due is not None and now_ns >= self._keepalive_due:
             for packet in self.endpoint.keepalive:
@@ -109,11 +119,18 @@ class UdpOutput:
             self._keepalive_due = now_ns + self.endpoint.keepalive_every_ns
 
     def next_service_ns(self) -> int | None:
-        """The next keep-alive, if the device needs them."""
-        return self._keepalive_due
+        """The next retry while the address does not resolve, else the next keep-alive if any."""
+        return self._retry_at if self._sock is None else self._keepalive_due
 
     def close(self) -> None:
-        """Close the socket."""
+        """Close the socket for good."""
         if self._sock is not None:
             self._sock.close()
             self._sock = None
+        self._retry_at = None
+        self._keepalive_due = None
+        self._status = LinkStatus(LinkState.OFFLINE, "closed")
+
+    def _offline(self, reason: str) -> None:
+        self.stats.last_error = reason
+        self._status = LinkStatus(LinkState.OFFLINE, reason)
