@@ -245,3 +245,20 @@ def test_send_before_open_and_after_close() -> None:
         out.send(b"\xc0\xc0")
     out.close()
     assert (out.status(), out.fileno(), out.next_service_ns()) == (LinkStatus(LinkState.OFFLINE, "closed"), None, None)
+
+
+def test_a_refused_keepalive_still_schedules_the_next_one(server: StreamServer) -> None:
+    xremote = build_msg("/xremote").dgram
+    out = TcpOutput(endpoint(server.port, "length", keepalive=(xremote,), keepalive_every_ns=9000 * MS))
+    t = 1000 * MS
+    out.open(t)
+    settle(out, t)
+    server.paused.set()
+    wire = out.frame(build_msg("/fill", [b"x" * 16000]).dgram)
+    with pytest.raises(DeviceDownError, match="device is not reading"):
+        for _ in range(10_000):
+            out.send(wire)
+    out.service(t)  # the keep-alive is refused too
+    assert out.next_service_ns() == t + 9000 * MS  # not left in the past, where the core would spin on it
+    out.close()
+    server.paused.clear()
