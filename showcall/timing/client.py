@@ -1,0 +1,491 @@
+"""Provides `TimingCoreClient`: the engine's side of the timing core, on the engine's asyncio loop.
+
+It starts the core with the multiprocessing "spawn" context (the console runs Textual: never fork it), writes
+commands to a private socketpair without blocking, and reads reports with `loop.add_reader` (no threads).
+
+It also keeps a warm spare: a second core process, started and idle. When the active core dies (its process
+sentinel or end of file, seen at once) or stops answering (nothing read for `hang_timeout_ns`), the client
+reads everything the dead core managed to write, emits a loud `CoreLost`, hands every item not yet reported
+to the spare and emits `CoreRestarted`, then starts a new spare. Items whose deadline passed meanwhile are sent
+at once and reported late — a late cue shows in the log, a silently dropped one would not. Items asked to be
+cancelled while it was down are reported `Cancelled`. The window in which a cue could go out twice is the
+few microseconds between a dead core's `send()` and its report reaching the socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import os
+import signal
+import socket
+import time
+from collections.abc import Callable, Iterable, Sequence
+from multiprocessing.process import BaseProcess
+
+from showcall.errors import TimingCoreError
+from showcall.timing import protocol as p
+from showcall.timing.api import SendItem, TimingStatistics
+from showcall.timing.core import CoreConfig, run_core
+from showcall.timing.ledger import Handover, LatenessWindow, Ledger
+from showcall.timing.modes import Mode, mode_named
+from showcall.timing.priority import DEFAULT_RT_PRIORITY
+from showcall.transports.base import Endpoint
+
+__all__ = ["TimingCoreClient"]
+
+SOCKET_BUFFER = 4 << 20
+"""Asked for both ways; the kernel caps it (net.core.wmem_max) — reports never block the core regardless."""
+SPARE_RETRY_S = 1.0
+
+
+class _CoreProcess:
+    """One spawned core: its process, its end of the socketpair, and what was read from it."""
+
+    def __init__(self, config: CoreConfig) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        for sock in (ours, theirs):
+            for opt in (socket.SO_SNDBUF, socket.SO_RCVBUF):
+                with contextlib.suppress(OSError):
+                    sock.setsockopt(socket.SOL_SOCKET, opt, SOCKET_BUFFER)
+        # daemon: multiprocessing also stops it when the console exits normally.
+        self.process: BaseProcess = ctx.Process(
+            target=run_core, args=(theirs, config), name="showcall-timing-core", daemon=True
+        )
+        self.process.start()
+        theirs.close()  # only the core holds that end now, so its death is end-of-file here
+        ours.setblocking(False)
+        self.sock = ours
+        self.reader = p.FrameReader()
+        self.wbuf = bytearray()
+        self.info: p.CoreInfo | None = None
+        self.spawned_ns = time.monotonic_ns()
+        self.last_heard_ns = self.spawned_ns
+        self.dead = False
+        self.writer_on = False
+
+    @property
+    def pid(self) -> int:
+        """The core's process id."""
+        return self.process.pid or 0
+
+
+class TimingCoreClient:
+    """The real `Scheduler`: a timing core process driven from the engine's asyncio loop.
+
+    Use `async with TimingCoreClient(endpoints=...) as core:` or `await start()` / `await aclose()`.
+    `mode` is `precise`, `eco`, `sleep` or a `Mode`; `realtime=False` never asks for SCHED_FIFO (what an
+    ordinary unprivileged machine gets, whoever runs it).
+    """
+
+    def __init__(
+        self,
+        *,
+        endpoints: Sequence[Endpoint] = (),
+        mode: str | Mode = "precise",
+        realtime: bool = True,
+        rt_priority: int = DEFAULT_RT_PRIORITY,
+        heartbeat_ns: int = 20_000_000,
+        hang_timeout_ns: int = 100_000_000,
+        start_timeout_s: float = 15.0,
+        warm_spare: bool = True,
+        max_restarts: int = 5,
+        restart_window_ns: int = 60_000_000_000,
+        window: int = 4096,
+    ) -> None:
+        self.mode = mode_named(mode) if isinstance(mode, str) else mode
+        self._config = CoreConfig(self.mode, realtime, rt_priority, heartbeat_ns=heartbeat_ns, parent_pid=os.getpid())
+        self._endpoints = tuple(endpoints)
+        self._hang_timeout_ns = hang_timeout_ns
+        self._start_timeout_ns = int(start_timeout_s * 1e9)
+        self._warm_spare = warm_spare
+        self._max_restarts = max_restarts
+        self._restart_window_ns = restart_window_ns
+        self._ledger = Ledger()
+        self._lateness = LatenessWindow(window)
+        self._listeners: list[Callable[[p.Report], None]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._active: _CoreProcess | None = None
+        self._spare: _CoreProcess | None = None
+        self._tick_handle: asyncio.TimerHandle | None = None
+        self._spare_handle: asyncio.TimerHandle | None = None
+        self._started: asyncio.Future[p.CoreInfo] | None = None
+        self._awaiting_restart: Handover | None = None
+        self._restart_times: list[int] = []
+        self._closed = False
+        self._panic_token = 0
+        self._counts = {"scheduled": 0, "sent": 0, "failed": 0, "cancelled": 0, "early": 0, "over1": 0, "over5": 0}
+        self._restarts = 0
+
+    # ---- lifecycle -----------------------------------------------------------------------------
+
+    async def start(self) -> p.CoreInfo:
+        """Start the core (and its spare) and wait until it has said what priority it got."""
+        if self._loop is not None:
+            raise TimingCoreError("the timing core client was already started")
+        self._loop = asyncio.get_running_loop()
+        self._started = self._loop.create_future()
+        self._active = self._spawn()
+        if self._endpoints:
+            self._write(self._active, p.SetEndpoints(self._endpoints))
+        if self._warm_spare:
+            self._spare = self._spawn()
+        self._tick_handle = self._loop.call_later(self._config.heartbeat_ns / 1e9, self._tick)
+        try:
+            return await asyncio.wait_for(asyncio.shield(self._started), self._start_timeout_ns / 1e9 + 1)
+        except TimeoutError:
+            await self.aclose()
+            raise TimingCoreError("the timing core did not start") from None
+
+    async def aclose(self) -> None:
+        """Stop the cores; items still pending are reported `Cancelled` with reason `closed`."""
+        if self._closed:
+            return
+        self._closed = True
+        for handle in (self._tick_handle, self._spare_handle):
+            if handle is not None:
+                handle.cancel()
+        procs = [c for c in (self._active, self._spare) if c is not None]
+        self._active = self._spare = None
+        for core in procs:
+            self._write(core, p.Shutdown())
+            self._detach(core)
+            core.sock.close()  # end of file tells the core to go even if Shutdown did not fit
+        for _ in range(100):
+            if not any(c.process.is_alive() for c in procs):
+                break
+            await asyncio.sleep(0.01)
+        for core in procs:
+            if core.process.is_alive():
+                core.process.kill()
+            core.process.join(1.0)
+        left = self._ledger.take_all()
+        if left:
+            self._emit([p.Cancelled(tuple(i.item_id for i in left), "closed")])
+
+    async def __aenter__(self) -> TimingCoreClient:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    @property
+    def info(self) -> p.CoreInfo | None:
+        """What the active core reported when it started (None before)."""
+        return self._active.info if self._active else None
+
+    @property
+    def pid(self) -> int | None:
+        """The active core's process id."""
+        return self._active.pid if self._active else None
+
+    # ---- the Scheduler interface ---------------------------------------------------------------
+
+    def set_endpoints(self, endpoints: Sequence[Endpoint]) -> None:
+        """Open one output per device in the core (and in any core that replaces it)."""
+        self._endpoints = tuple(endpoints)
+        self._command(p.SetEndpoints(self._endpoints))
+
+    def schedule(self, items: Sequence[SendItem]) -> None:
+        """Send each item at its deadline; raises DuplicateItemError if an id is already pending."""
+        if not items:
+            return
+        self._require_active()
+        self._ledger.add(items)
+        self._counts["scheduled"] += len(items)
+        self._command(p.Schedule(tuple(items)))
+
+    def cancel_items(self, item_ids: Iterable[int]) -> None:
+        """Cancel these items if not yet sent (a `Cancelled` report confirms which)."""
+        ids = tuple(item_ids)
+        self._require_active()
+        self._ledger.ask_cancel(ids)
+        self._command(p.CancelItems(ids))
+
+    def cancel_cue(self, cue: str) -> None:
+        """Cancel every pending item of `cue`."""
+        self._require_active()
+        self._ledger.ask_cancel_cue(cue)
+        self._command(p.CancelCue(cue))
+
+    def panic(self) -> None:
+        """Cancel everything pending at once and send every device's panic packets (`PanicDone` confirms)."""
+        self._require_active()
+        self._panic_token += 1
+        self._ledger.ask_cancel_all()
+        self._command(p.Panic(self._panic_token, time.monotonic_ns()))
+
+    def subscribe(self, listener: Callable[[p.Report], None]) -> Callable[[], None]:
+        """Call `listener` with every report; returns the function that unsubscribes it."""
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def statistics(self) -> TimingStatistics:
+        """Counters, lateness over the last `window` sends, and what the core was granted."""
+        c, info, win = self._counts, self.info, self._lateness
+        return TimingStatistics(
+            scheduled=c["scheduled"],
+            sent=c["sent"],
+            failed=c["failed"],
+            cancelled=c["cancelled"],
+            pending=len(self._ledger),
+            early=c["early"],
+            late_over_1ms=c["over1"],
+            late_over_5ms=c["over5"],
+            window=len(win),
+            lateness_p50_us=win.percentile_us(0.5),
+            lateness_p99_us=win.percentile_us(0.99),
+            lateness_max_us=win.percentile_us(1.0),
+            mode=self.mode.name,
+            priority=info.priority if info else "",
+            realtime=info.realtime if info else False,
+            core_pid=self.pid,
+            restarts=self._restarts,
+        )
+
+    # ---- plumbing ------------------------------------------------------------------------------
+
+    def _spawn(self) -> _CoreProcess:
+        core = _CoreProcess(self._config)
+        loop = self._require_loop()
+        loop.add_reader(core.sock.fileno(), self._on_readable, core)
+        loop.add_reader(core.process.sentinel, self._on_exit, core)
+        return core
+
+    def _require_loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None or self._closed:
+            raise TimingCoreError("the timing core client is not running (await start() first)")
+        return self._loop
+
+    def _command(self, message: p.Command) -> None:
+        self._write(self._require_active(), message)
+
+    def _require_active(self) -> _CoreProcess:
+        self._require_loop()
+        if self._active is None:
+            raise TimingCoreError("the timing core failed repeatedly and was not restarted")
+        return self._active
+
+    def _write(self, core: _CoreProcess, message: p.Message) -> None:
+        core.wbuf += p.encode(message)
+        self._flush(core)
+
+    def _flush(self, core: _CoreProcess) -> None:
+        if core.dead:
+            return
+        try:
+            n = core.sock.send(core.wbuf)
+            del core.wbuf[:n]
+        except (BlockingIOError, InterruptedError):
+            pass
+        except OSError:
+            return  # the core is gone; its sentinel or end of file says so at once
+        want = bool(core.wbuf)
+        if want != core.writer_on and self._loop is not None:
+            if want:
+                self._loop.add_writer(core.sock.fileno(), self._flush, core)
+            else:
+                self._loop.remove_writer(core.sock.fileno())
+            core.writer_on = want
+
+    def _detach(self, core: _CoreProcess) -> None:
+        if self._loop is None or core.dead:
+            return
+        core.dead = True
+        with contextlib.suppress(ValueError, OSError):
+            self._loop.remove_reader(core.sock.fileno())
+            self._loop.remove_writer(core.sock.fileno())
+        with contextlib.suppress(ValueError, OSError):
+            self._loop.remove_reader(core.process.sentinel)
+
+    def _read(self, core: _CoreProcess) -> bool:
+        """Read and act on everything available; False at end of file."""
+        alive = True
+        while True:
+            try:
+                data = core.sock.recv(1 << 20)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                data = b""
+            if not data:
+                alive = False
+                break
+            core.reader.feed(data)
+            core.last_heard_ns = time.monotonic_ns()
+        reports: list[p.Report] = []
+        for frame in core.reader.pop_frames():
+            message = frame.decode()
+            if isinstance(message, p.ReportBatch):
+                for report in message.reports:
+                    if isinstance(report, p.CoreHeartbeat):
+                        continue
+                    if isinstance(report, p.CoreInfo):
+                        core.info = report
+                        if core is not self._active:
+                            continue  # a spare's start is not news
+                    reports.append(report)
+        if reports and core is self._active:
+            self._settle(reports)
+        return alive
+
+    def _settle(self, reports: list[p.Report]) -> None:
+        c = self._counts
+        for report in reports:
+            self._ledger.settle(report)
+            if isinstance(report, p.Sent):
+                c["sent"] += 1
+                late = report.late_ns
+                self._lateness.add(late)
+                c["early"] += late < 0
+                c["over1"] += late > 1_000_000
+                c["over5"] += late > 5_000_000
+            elif isinstance(report, p.SendFailed):
+                c["failed"] += 1
+            elif isinstance(report, p.Cancelled):
+                c["cancelled"] += len(report.item_ids)
+            elif isinstance(report, p.CoreInfo):
+                if self._started is not None and not self._started.done():
+                    self._started.set_result(report)
+                if self._awaiting_restart is not None:
+                    self._announce_restart(report.pid)
+        self._emit(reports)
+
+    def _emit(self, reports: Sequence[p.Report]) -> None:
+        for report in reports:
+            for listener in list(self._listeners):
+                try:
+                    listener(report)
+                except Exception as exc:  # a listener's bug must not stop the others or the bookkeeping
+                    if self._loop is not None:
+                        self._loop.call_exception_handler(
+                            {"message": "timing report listener failed", "exception": exc}
+                        )
+
+    # ---- death, hangs, restarts ----------------------------------------------------------------
+
+    def _on_readable(self, core: _CoreProcess) -> None:
+        if core.dead:
+            return
+        if not self._read(core):
+            self._gone(core, "the core closed its connection")
+
+    def _on_exit(self, core: _CoreProcess) -> None:
+        if not core.dead:
+            self._gone(core, None)
+
+    def _tick(self) -> None:
+        loop = self._require_loop()
+        self._tick_handle = loop.call_later(self._config.heartbeat_ns / 1e9, self._tick)
+        core = self._active
+        if core is None or core.dead:
+            return
+        self._write(core, p.EngineHeartbeat(time.monotonic_ns()))
+        # Read first: after the engine's own loop was busy for a while the core's heartbeats are waiting.
+        if not self._read(core):
+            self._gone(core, "the core closed its connection")
+            return
+        now = time.monotonic_ns()
+        if core.info is not None and now - core.last_heard_ns > self._hang_timeout_ns:
+            silent = (now - core.last_heard_ns) // 1_000_000
+            self._gone(core, f"the core stopped answering (nothing for {silent} ms)")
+        elif core.info is None and now - core.spawned_ns > self._start_timeout_ns:
+            self._gone(core, "the core did not start")
+
+    def _gone(self, core: _CoreProcess, reason: str | None) -> None:
+        """`core` died or hung (`reason`; None: its process exited, the exit status says how)."""
+        if core is self._spare:
+            self._detach(core)
+            self._kill(core)
+            core.sock.close()
+            self._spare = None
+            self._respawn_spare_later()
+            return
+        if core is not self._active or self._closed:
+            return
+        detected = time.monotonic_ns()
+        self._detach(core)
+        self._kill(core)  # a hung core must not send anything more once it has been replaced
+        self._read(core)  # whatever it wrote before it died is still in the socket: settle it first
+        core.sock.close()
+        if reason is None:
+            reason = f"the core process exited ({_describe_exit(core.process.exitcode)})"
+        now = time.monotonic_ns()
+        self._restart_times = [t for t in self._restart_times if now - t < self._restart_window_ns]
+        restarting = len(self._restart_times) < self._max_restarts
+        lost = p.CoreLost(
+            core.pid, core.process.exitcode, reason, detected, core.last_heard_ns, len(self._ledger), restarting
+        )
+        self._active = None
+        self._emit([lost])
+        if not restarting:
+            left = self._ledger.take_all()
+            self._emit(
+                [
+                    p.SendFailed(i.item_id, i.cue, i.device, i.deadline_ns, now, "timing core failed repeatedly")
+                    for i in left
+                ]
+            )
+            return
+        self._restart_times.append(now)
+        self._restarts += 1
+        self._promote()
+
+    def _promote(self) -> None:
+        new = self._spare if self._spare is not None and not self._spare.dead else self._spawn()
+        self._spare = None
+        self._active = new
+        handover = self._ledger.handover()
+        self._write(new, p.SetEndpoints(self._endpoints))
+        if handover.reschedule:
+            self._write(new, p.Schedule(handover.reschedule))
+        if handover.cancelled:
+            self._settle([p.Cancelled(handover.cancelled, "cancel")])
+        self._awaiting_restart = handover
+        if new.info is not None:
+            self._announce_restart(new.pid)
+        self._respawn_spare_later(0.0)
+
+    def _announce_restart(self, pid: int) -> None:
+        handover, self._awaiting_restart = self._awaiting_restart, None
+        assert handover is not None
+        now = time.monotonic_ns()  # overdue as of now, when the new core takes over (a cold start is slow)
+        self._emit([p.CoreRestarted(pid, len(handover.reschedule), handover.overdue(now), now)])
+
+    def _respawn_spare_later(self, delay: float = SPARE_RETRY_S) -> None:
+        if not self._warm_spare or self._closed or self._loop is None:
+            return
+
+        def respawn() -> None:
+            self._spare_handle = None
+            if self._spare is None and not self._closed:
+                self._spare = self._spawn()
+
+        if self._spare_handle is None:
+            self._spare_handle = self._loop.call_later(delay, respawn)
+
+    @staticmethod
+    def _kill(core: _CoreProcess) -> None:
+        if core.process.is_alive():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(core.pid, signal.SIGKILL)
+        core.process.join(1.0)
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is None:
+        return "still running"
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit status {code}"
