@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 import mido
 import mido.sockets
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from showcall.errors import MidiUnavailableError
 from showcall.model.times import FrameRate, Timecode
@@ -67,11 +69,40 @@ def test_socket_addresses_and_port_names(text: str, address: tuple[str, int] | N
 
 
 def test_payloads_must_be_exactly_one_complete_message() -> None:
-    for payload in (NOTE_ON, MSC_GO, QUARTER, PITCH, bytes.fromhex("F8")):
+    for payload in (NOTE_ON, MSC_GO, QUARTER, PITCH, bytes.fromhex("F8"), bytes.fromhex("C0 05"), b"\xf0\xf7"):
         check_midi_message(payload)
-    for payload in (bytes.fromhex("90 3C"), NOTE_ON + CC, MSC_GO[:-1], bytes.fromhex("3C 64"), b""):
+    for payload in (
+        bytes.fromhex("90 3C"),
+        NOTE_ON + CC,
+        MSC_GO[:-1],
+        bytes.fromhex("3C 64"),
+        bytes.fromhex("90 80 00"),
+        bytes.fromhex("F0 01 90 F7"),
+        bytes.fromhex("F4"),
+        b"",
+    ):
         with pytest.raises(MidiPayloadError, match=r"^not one complete MIDI message: "):
             check_midi_message(payload)
+
+
+@given(
+    payload=st.one_of(
+        st.binary(max_size=6),
+        st.tuples(st.integers(0x80, 0xFF), st.binary(max_size=4)).map(lambda t: bytes((t[0],)) + t[1]),
+        st.binary(max_size=8).map(lambda b: b"\xf0" + b + b"\xf7"),
+    )
+)
+def test_payload_check_agrees_with_mido(payload: bytes) -> None:
+    """mido's parser is the independent judge, except for the undefined status bytes it passes through."""
+    assume(not set(payload) & {0xF4, 0xF5, 0xF9, 0xFD})
+    messages = mido.parse_all(payload)
+    mido_says = len(messages) == 1 and bytes(messages[0].bytes()) == payload
+    try:
+        check_midi_message(payload)
+    except MidiPayloadError:
+        assert not mido_says
+    else:
+        assert mido_says
 
 
 def test_socket_port_messages_arrive_at_mido_port_server(free_tcp_port: int, core: type[Core]) -> None:
