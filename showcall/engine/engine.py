@@ -115,6 +115,13 @@ class Engine:
 
         return unsubscribe
 
+    def announce(self, event: ev.Event) -> None:
+        """Emit an event from outside the engine (a runner refusing a malformed command, a quit),
+        so the log and every view see it like the engine's own."""
+        if isinstance(event, ev.End):
+            self.ended = True
+        self._emit(event)
+
     def _emit(self, event: ev.Event) -> None:
         for listener in list(self._listeners):
             listener(event)
@@ -379,9 +386,23 @@ class Engine:
         self._set_playhead(0, force=True)
         self._arm_time_cues()
 
+    def quit(self, reason: str = "quit") -> None:
+        """End the run now: cancel what is pending (nothing more fires), emit `end`, go quiet."""
+        if self.ended:
+            return
+        pending = [item for run in self.runs for item in run.unsent]
+        for run in self.runs:
+            run.cancel_timer()
+        if pending:
+            self.scheduler.cancel_items(pending)
+        self._emit(ev.End(self._now(), reason=reason))
+        self.ended = True
+        self.close()
+
     def close(self) -> None:
-        """Stop listening to the scheduler."""
-        self._unsubscribe()
+        """Stop listening to the scheduler (once)."""
+        unsubscribe, self._unsubscribe = self._unsubscribe, lambda: None
+        unsubscribe()
 
     def _refuse(self, command: str, reason: str) -> Refusal:
         self._emit(ev.Refused(self._now(), command=command, reason=reason))

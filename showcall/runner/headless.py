@@ -64,11 +64,13 @@ class HeadlessConsole:
             engine.ack(args[0])
         elif verb == "quit" and not args:
             self.quit_requested = True
-            self._print(ev.End(engine.clock.now_ns(), reason="quit"))
+            engine.quit()
         else:
             self.malformed += 1
             usage = "" if verb in COMMANDS else f"; commands: {', '.join(COMMANDS)}"
-            self._print(ev.Refused(engine.clock.now_ns(), command=line.strip()[:80], reason=f"not a command{usage}"))
+            engine.announce(
+                ev.Refused(engine.clock.now_ns(), command=line.strip()[:80], reason=f"not a command{usage}")
+            )
 
 
 async def run_headless(session: ShowSession, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
@@ -92,7 +94,7 @@ async def run_headless(session: ShowSession, stdin: TextIO | None = None, stdout
             try:
                 console.command(raw.decode("utf-8", errors="replace"))
             except Exception as exc:  # one bad command must not stop the show
-                console._print(ev.ErrorEvent(session.engine.clock.now_ns(), message=f"command failed: {exc}"))
+                session.engine.announce(ev.ErrorEvent(session.engine.clock.now_ns(), message=f"command failed: {exc}"))
         eof.set()
 
     task = asyncio.create_task(read_commands()) if not eof.is_set() else None
