@@ -19,7 +19,7 @@ from typing import Any
 
 import mido
 
-from showcall.errors import MidiUnavailableError
+from showcall.errors import MidiUnavailableError, ShowcallError
 from showcall.transports.base import DeviceDownError, Endpoint, LinkState, LinkStatus, OutputStats
 from showcall.transports.tcp import StreamOutput
 
@@ -43,7 +43,7 @@ PORT_RETRY_NS = 2_000_000_000
 _USE_SOCKET = "use a mido socket port 'host:port' instead"
 
 
-class MidiPayloadError(ValueError):
+class MidiPayloadError(ShowcallError, ValueError):
     """Bytes handed to a MIDI output are not exactly one complete MIDI message."""
 
 
