@@ -50,6 +50,18 @@ def add_arguments(parser: argparse.ArgumentParser, *, rehearse: bool = False) ->
         help="timing core mode (default: the show's, else precise); see docs/timing.md",
     )
     parser.add_argument("--no-rt", action="store_true", help="do not ask for real-time scheduling")
+    parser.add_argument(
+        "--control",
+        type=int,
+        metavar="PORT",
+        help="listen for OSC control (/showcall/go, /showcall/hold, ...) on UDP PORT (see docs/engine.md)",
+    )
+    parser.add_argument(
+        "--control-host",
+        default="127.0.0.1",
+        metavar="ADDR",
+        help="address to listen for control on (default 127.0.0.1; 0.0.0.0 for a Stream Deck on another machine)",
+    )
 
 
 def run(args: argparse.Namespace, *, rehearse: bool = False) -> int:
@@ -66,6 +78,8 @@ def run(args: argparse.Namespace, *, rehearse: bool = False) -> int:
         resume=args.resume,
         timing_mode=args.timing,
         realtime=not args.no_rt,
+        control_port=args.control,
+        control_host=args.control_host,
     )
     if args.headless:
         return asyncio.run(_headless(args.file, options))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -18,6 +18,7 @@ from showcall.engine.log import EventLog, LogError, latest_log, new_log_path, re
 from showcall.engine.replay import Replay, replay
 from showcall.errors import ShowcallError
 from showcall.runner.auto import AutoGo
+from showcall.runner.control import ControlInput, listen
 from showcall.showfile import require_plan
 from showcall.timing.api import Scheduler
 from showcall.transports.base import Endpoint
@@ -43,6 +44,8 @@ class SessionOptions:
     resume: bool = False
     timing_mode: str | None = None
     realtime: bool = True
+    control_port: int | None = None
+    control_host: str = "127.0.0.1"
 
 
 @dataclass
@@ -58,7 +61,7 @@ class ShowSession:
     simulators: Simulators | None = None
     auto: AutoGo | None = None
     replayed: Replay | None = None
-    _closers: list[object] = field(default_factory=list)
+    control: ControlInput | None = None
 
     @classmethod
     async def open(cls, path: Path, options: SessionOptions) -> ShowSession:
@@ -89,6 +92,13 @@ class ShowSession:
             session.auto = AutoGo(engine, engine.clock, options.auto_gap_ns)
         if previous is not None:
             session.replayed = replay(read_log(previous))
+        if options.control_port is not None:
+            try:
+                session.control = await listen(engine, options.control_port, options.control_host)
+            except OSError as exc:
+                await session.aclose()
+                where = f"{options.control_host}:{options.control_port}"
+                raise ShowcallError(f"cannot listen for control on {where}: {exc.strerror}") from exc
         return session
 
     def start(self) -> None:
@@ -98,6 +108,8 @@ class ShowSession:
     async def aclose(self) -> None:
         """Stop the timing core and simulators and close the log."""
         self.engine.close()
+        if self.control is not None:
+            self.control.close()
         close = getattr(self.scheduler, "aclose", None)
         if close is not None:
             await close()

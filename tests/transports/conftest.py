@@ -6,9 +6,7 @@ any pytest import mode.
 
 from __future__ import annotations
 
-import os
 import select
-import shutil
 import socket
 import threading
 import time
@@ -17,6 +15,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from showcall.transports.base import Output
+
+from support.tools import free_port, require_tool
 
 DEADLINE_S = 5.0  # generous: a loaded 2-core machine; the tests poll and return as soon as the condition holds
 
@@ -146,25 +146,6 @@ class StreamServer:
         for client in self._clients:
             client.close()
         self._listener.close()
-
-
-def require_tool(name: str, package: str) -> str:
-    """The tool's path; when missing, a failure on CI (the `CI` variable is set) and a skip elsewhere."""
-    path = shutil.which(name)
-    if path is None:
-        message = f"{name} is not installed (Debian package {package})"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message}: CI must have it, the interop tests depend on it")
-        pytest.skip(f"{message}; set CI=1 to make this a failure")
-    return path
-
-
-def free_port(kind: int) -> int:
-    """A port the kernel says is free now (for tools that must be told a port number)."""
-    with socket.socket(socket.AF_INET, kind) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture
