@@ -40,14 +40,29 @@ def test_an_item_is_sent_at_its_deadline_and_not_a_nanosecond_before(rig: CoreRi
 
 
 def test_the_spin_ends_exactly_at_the_deadline(rig: CoreRig) -> None:
-    rig.send(p.SetEndpoints((lx(),)), p.Schedule((item(1, T0 + 300),)))
+    rig.send(p.SetEndpoints((lx(),)), p.Schedule((item(1, T0 + 300_000),)))
     rig.receive()
-    rig.clock.step = 7  # every clock read moves 7 ns: the spin must stop at the first read at or after 300
-    assert rig.core.spin_until(T0 + 300) is True
-    assert rig.clock.now == T0 + 308  # the read that ended it said T0 + 301
-    rig.core.send_due()
+    rig.clock.step = 7_000  # every clock read moves 7 µs
+    batch = rig.core.spin_until(T0 + 300_000)
+    # The batch is taken 60 µs ahead and the send loop run dry over it (one more read), then the spin
+    # goes on until a read says the deadline has come: T0 + 301 µs; nothing is sent before.
+    assert batch is not None and [e.item.item_id for e in batch] == [1]
+    assert rig.outputs["lx"].sent == []
+    assert rig.clock.now == T0 + 308_000
+    rig.core.send_batch(batch)
     (report,) = sent(rig.reports())
-    assert report.sent_ns == T0 + 315  # two reads later: one to take the batch, one stamping the send
+    assert report.sent_ns == T0 + 308_000  # the next read stamps the send
+
+
+def test_a_core_that_wakes_inside_the_last_stretch_still_waits_for_the_deadline(rig: CoreRig) -> None:
+    rig.send(p.SetEndpoints((lx(),)), p.Schedule((item(1, T0 + 20_000), item(2, T0 + 20_000))))
+    rig.receive()
+    rig.clock.step = 1_000
+    batch = rig.core.spin_until(T0 + 20_000)
+    # Read at T0 (taken, dry run: two reads), then reads until one says T0 + 20 µs.
+    assert batch is not None and rig.clock.now == T0 + 21_000
+    rig.core.send_batch(batch)
+    assert [r.sent_ns - r.due_ns for r in sent(rig.reports())] == [1_000, 2_000]
 
 
 def test_same_deadline_batch_goes_out_back_to_back_in_order_across_devices(rig: CoreRig) -> None:
@@ -175,7 +190,7 @@ def test_a_cancel_during_the_spin_stops_the_send(make_rig: Callable[..., CoreRig
     rig.receive()
     rig.send(p.CancelItems((1,)))
     rig.clock.step = 1_000
-    assert rig.core.spin_until(T0 + 400_000) is False  # seen at the first poll, 300 µs ahead
+    assert rig.core.spin_until(T0 + 400_000) is None  # seen at the first poll, 300 µs ahead
     assert rig.core.queue.next_deadline() is None
     assert [r for r in rig.reports() if isinstance(r, p.Cancelled)] == [p.Cancelled((1,), "cancel")]
 
