@@ -57,6 +57,11 @@ def add_arguments(parser: argparse.ArgumentParser, *, rehearse: bool = False) ->
         help="listen for OSC control (/showcall/go, /showcall/hold, ...) on UDP PORT (see docs/engine.md)",
     )
     parser.add_argument(
+        "--mtc",
+        metavar="HOST:PORT",
+        help="chase MIDI timecode sent to this TCP address (a mido socket port) instead of internal timecode",
+    )
+    parser.add_argument(
         "--control-host",
         default="127.0.0.1",
         metavar="ADDR",
@@ -80,6 +85,7 @@ def run(args: argparse.Namespace, *, rehearse: bool = False) -> int:
         realtime=not args.no_rt,
         control_port=args.control,
         control_host=args.control_host,
+        mtc_listen=args.mtc,
     )
     if args.headless:
         return asyncio.run(_headless(args.file, options))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from showcall.compile.plan import Plan
+from showcall.engine import events as ev
 from showcall.engine.clock import SystemClock
 from showcall.engine.engine import Engine
 from showcall.engine.log import EventLog, LogError, latest_log, new_log_path, read_log
@@ -19,6 +20,7 @@ from showcall.engine.replay import Replay, replay
 from showcall.errors import ShowcallError
 from showcall.runner.auto import AutoGo
 from showcall.runner.control import ControlInput, listen
+from showcall.runner.mtcin import MtcListener, MtcTimecode
 from showcall.showfile import require_plan
 from showcall.timing.api import Scheduler
 from showcall.transports.base import Endpoint
@@ -46,6 +48,7 @@ class SessionOptions:
     realtime: bool = True
     control_port: int | None = None
     control_host: str = "127.0.0.1"
+    mtc_listen: str | None = None
 
 
 @dataclass
@@ -62,6 +65,7 @@ class ShowSession:
     auto: AutoGo | None = None
     replayed: Replay | None = None
     control: ControlInput | None = None
+    mtc: MtcListener | None = None
 
     @classmethod
     async def open(cls, path: Path, options: SessionOptions) -> ShowSession:
@@ -85,9 +89,20 @@ class ShowSession:
             if simulators is not None:
                 await simulators.aclose()
             raise
-        engine = Engine(plan, scheduler, SystemClock(asyncio.get_running_loop()), path=str(path))
+        clock = SystemClock(asyncio.get_running_loop())
+        mtc_source = MtcTimecode(plan.show.info.fps, clock) if options.mtc_listen else None
+        engine = Engine(plan, scheduler, clock, path=str(path), timecode=mtc_source)
         engine.subscribe(log)
         session = cls(path, plan, engine, scheduler, log, options, simulators)
+        if mtc_source is not None and options.mtc_listen is not None:
+            mtc_source.on_problem = lambda text: engine.announce(ev.ErrorEvent(clock.now_ns(), message=text))
+            session.mtc = MtcListener(mtc_source)
+            host, _, port = options.mtc_listen.rpartition(":")
+            try:
+                await session.mtc.start(host or "127.0.0.1", int(port))
+            except (OSError, ValueError) as exc:
+                await session.aclose()
+                raise ShowcallError(f"cannot listen for MIDI timecode on {options.mtc_listen}: {exc}") from exc
         if options.auto_gap_ns is not None:
             session.auto = AutoGo(engine, engine.clock, options.auto_gap_ns)
         if previous is not None:
@@ -110,6 +125,8 @@ class ShowSession:
         self.engine.close()
         if self.control is not None:
             self.control.close()
+        if self.mtc is not None:
+            await self.mtc.aclose()
         close = getattr(self.scheduler, "aclose", None)
         if close is not None:
             await close()
