@@ -21,9 +21,10 @@ from showcall.compile.wire import (
     typed_osc_arg,
 )
 from showcall.errors import Problem
+from showcall.loader.gcpause import gc_paused
+from showcall.loader.nodes import Pos, YMap, YSeq
 from showcall.loader.profiles import ProfileSet
-from showcall.loader.sources import CueSource, ShowSources
-from showcall.loader.yamlsource import Pos, YMap, YSeq
+from showcall.loader.sources import CueSource, ShowSources, exact
 from showcall.model.profile import Profile, SendSpec
 from showcall.model.show import (
     Cue,
@@ -61,11 +62,20 @@ class _Fail(Exception):
 def compile_show(
     show: Show, sources: ShowSources, profiles: ProfileSet, source: str = ""
 ) -> tuple[Plan, list[Problem]]:
-    """Compile every cue; the problems found (if any) mean the plan must not be used."""
-    compiler = _Compiler(show, sources, profiles)
-    devices = compiler.devices()
-    cues = tuple(compiler.cues())
-    return Plan(show=show, cues=cues, devices=devices, source=source), compiler.problems
+    """Compile every cue; the problems found (if any) mean the plan must not be used.
+
+    Problems are located: when `sources` has placeholder positions, the show is read again exactly
+    and compiled from that.
+    """
+    with gc_paused():
+        compiler = _Compiler(show, sources, profiles)
+        devices = compiler.devices()
+        cues = tuple(compiler.cues())
+        if compiler.problems:
+            again = exact(sources)
+            if again is not None and again.show is not None and again.sources is not None:
+                return compile_show(again.show, again.sources, again.profiles, source)
+        return Plan(show=show, cues=cues, devices=devices, source=source), compiler.problems
 
 
 class _Compiler:

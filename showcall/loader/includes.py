@@ -14,7 +14,8 @@ from pydantic import ValidationError
 
 from showcall.errors import Problem
 from showcall.loader.locate import problems_from
-from showcall.loader.yamlsource import Pos, YamlSourceError, YMap, YSeq, parse_yaml, read_text
+from showcall.loader.nodes import YMap, YSeq
+from showcall.loader.yamlsource import YamlSourceError, parse_yaml, read_text
 from showcall.model.show import IncludeFile
 
 SHARED_SECTIONS = ("devices", "departments", "packs")
@@ -26,12 +27,15 @@ def display_join(base_display: str, relative: str) -> str:
     return str(Path(*joined.parts)) if joined.parts else relative
 
 
-def merge_includes(root: YMap, path: Path, display: str, problems: list[Problem]) -> None:
-    """Merge every included file's sections into `root` (in place), recursively."""
-    _merge(root, path.resolve(), display, problems, stack=(path.resolve(),))
+def merge_includes(root: YMap, path: Path, display: str, problems: list[Problem], *, fast: bool = False) -> None:
+    """Merge every included file's sections into `root` (in place), recursively.
+
+    `fast` reads included files as `parse_yaml(fast=True)` does (placeholder positions).
+    """
+    _merge(root, path.resolve(), display, problems, (path.resolve(),), fast)
 
 
-def _merge(node: YMap, real: Path, display: str, problems: list[Problem], stack: tuple[Path, ...]) -> None:
+def _merge(node: YMap, real: Path, display: str, problems: list[Problem], stack: tuple[Path, ...], fast: bool) -> None:
     includes = node.get("include")
     if includes is None:
         return
@@ -56,16 +60,16 @@ def _merge(node: YMap, real: Path, display: str, problems: list[Problem], stack:
         if not target.is_file():
             problems.append(pos.problem("include", f"included file not found: {entry} (looked for {target})"))
             continue
-        included = _read_include(target, target_display, pos, problems)
+        included = _read_include(target, target_display, problems, fast)
         if included is None:
             continue
-        _merge(included, target, target_display, problems, (*stack, target))
+        _merge(included, target, target_display, problems, (*stack, target), fast)
         _adopt(node, included, problems)
 
 
-def _read_include(path: Path, display: str, at: Pos, problems: list[Problem]) -> YMap | None:
+def _read_include(path: Path, display: str, problems: list[Problem], fast: bool) -> YMap | None:
     try:
-        data: Any = parse_yaml(read_text(path, display), display)
+        data: Any = parse_yaml(read_text(path, display), display, fast=fast)
     except YamlSourceError as exc:
         problems.extend(exc.problems)
         return None

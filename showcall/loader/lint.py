@@ -9,13 +9,22 @@ and cue numbers an MSC device cannot address, are found by the compiler.)
 from __future__ import annotations
 
 from showcall.errors import Problem
-from showcall.loader.sources import ShowSources
+from showcall.loader.sources import ShowSources, exact
 from showcall.model.show import After, At, AtTimecode, Follow, Show
 from showcall.model.times import DAY_NS, format_time_of_day
 
 
 def lint_show(show: Show, sources: ShowSources) -> list[Problem]:
-    """Every lint problem in `show`."""
+    """Every lint problem in `show`, located (read again exactly when `sources` has placeholder positions)."""
+    problems = _lint(show, sources)
+    if problems:
+        again = exact(sources)
+        if again is not None and again.show is not None and again.sources is not None:
+            return _lint(again.show, again.sources)
+    return problems
+
+
+def _lint(show: Show, sources: ShowSources) -> list[Problem]:
     problems: list[Problem] = []
     cues = show.all_cues()
     if not cues and not _has_cue_entries(sources):

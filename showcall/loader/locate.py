@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from showcall.errors import Problem
-from showcall.loader.yamlsource import Pos, YMap, YSeq
+from showcall.loader.nodes import Pos, YMap, YSeq
 from showcall.model.times import type_name
 
 _FIELD_MESSAGES = {

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from showcall.errors import Problem
 from showcall.loader.locate import problems_from
-from showcall.loader.yamlsource import Pos, YMap, YSeq
+from showcall.loader.nodes import Pos, YMap, YSeq
 from showcall.model.show import Pack, PackUse
 from showcall.template import TemplateError, names_in, render
 

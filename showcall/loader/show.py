@@ -3,10 +3,16 @@
 Stages: read YAML with positions → merge includes → validate each piece (show, each device,
 department, pack, segment and cue on its own, so one bad cue does not hide the others), expanding
 packs before their cues are validated. Linting and compiling follow in showcall.showfile.
+
+A show is first read with the fast YAML reader (showcall.loader.fastyaml), whose nodes carry
+placeholder positions; if that finds any problem it is read again exactly, so every problem is
+reported located. A clean show keeps its fast read, with `ShowSources.reread` set for the later
+stages (lint, compile) to do the same.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,12 +20,15 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from showcall.errors import Problem
+from showcall.loader import fastyaml
+from showcall.loader.gcpause import gc_paused
 from showcall.loader.includes import merge_includes
 from showcall.loader.locate import problems_from
+from showcall.loader.nodes import Pos, YMap, YSeq
 from showcall.loader.packs import PackDef, check_pack, expand
 from showcall.loader.profiles import ProfileSet, load_profiles
 from showcall.loader.sources import CueSource, ShowSources
-from showcall.loader.yamlsource import Pos, YamlSourceError, YMap, YSeq, parse_yaml, read_text
+from showcall.loader.yamlsource import YamlSourceError, parse_yaml, read_text
 from showcall.model.show import (
     DEPT_PATTERN,
     NAME_PATTERN,
@@ -47,22 +56,36 @@ class ReadShow:
     problems: list[Problem] = field(default_factory=list)
 
 
-def read_show(path: Path, display: str) -> ReadShow:
-    """Read, merge includes, expand packs and validate the show at `path`; never raises for a bad file."""
+def read_show(path: Path, display: str, *, fast: bool = True) -> ReadShow:
+    """Read, merge includes, expand packs and validate the show at `path`; never raises for a bad file.
+
+    With `fast` (and rapidyaml installed), a show without problems comes back with placeholder
+    positions and `sources.reread` set; problems always come with exact positions.
+    """
+    with gc_paused():
+        if fast and fastyaml.AVAILABLE:
+            read = _read(path, display, fast=True)
+            if not read.problems and read.sources is not None:
+                read.sources.reread = functools.cache(functools.partial(read_show, path, display, fast=False))
+                return read
+        return _read(path, display, fast=False)
+
+
+def _read(path: Path, display: str, *, fast: bool) -> ReadShow:
     problems: list[Problem] = []
-    root = _read_root(path, display, problems)
+    root = _read_root(path, display, problems, fast)
     if root is None:
         return ReadShow(None, None, ProfileSet(), problems)
-    merge_includes(root, path, display, problems)
-    profiles = load_profiles(path.parent / "drivers", str(Path(display).parent / "drivers"))
+    merge_includes(root, path, display, problems, fast=fast)
+    profiles = load_profiles(path.parent / "drivers", str(Path(display).parent / "drivers"), fast=fast)
     problems.extend(profiles.problems)
     show, sources = _validate(root, problems)
     return ReadShow(show, sources, profiles, problems)
 
 
-def _read_root(path: Path, display: str, problems: list[Problem]) -> YMap | None:
+def _read_root(path: Path, display: str, problems: list[Problem], fast: bool) -> YMap | None:
     try:
-        data: Any = parse_yaml(read_text(path, display), display)
+        data: Any = parse_yaml(read_text(path, display), display, fast=fast)
     except YamlSourceError as exc:
         problems.extend(exc.problems)
         return None

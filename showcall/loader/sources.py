@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from showcall.errors import Problem
-from showcall.loader.yamlsource import Pos, YMap
+from showcall.loader.nodes import Pos, YMap
+
+if TYPE_CHECKING:
+    from showcall.loader.show import ReadShow
 
 
 @dataclass
@@ -27,7 +32,12 @@ class CueSource:
 
 @dataclass
 class ShowSources:
-    """The YAML nodes behind a show: the root, each device, each cue (in firing order), each segment."""
+    """The YAML nodes behind a show: the root, each device, each cue (in firing order), each segment.
+
+    When the fast YAML reader made the nodes, their positions are placeholders and `reread` is set:
+    a stage that finds a problem calls it (once; it is cached) and reports the problem from the
+    show read again with exact positions (see `exact`).
+    """
 
     root: YMap
     devices: dict[str, YMap] = field(default_factory=dict)
@@ -35,3 +45,14 @@ class ShowSources:
     departments: dict[str, Pos] = field(default_factory=dict)
     segments: list[YMap] = field(default_factory=list)
     cues: list[CueSource] = field(default_factory=list)
+    reread: Callable[[], ReadShow] | None = field(default=None, repr=False)
+
+
+def exact(sources: ShowSources) -> ReadShow | None:
+    """The show read again with exact positions, or None when `sources` already has them."""
+    if sources.reread is None:
+        return None
+    again = sources.reread()
+    if again.sources is None or again.sources.reread is not None:  # pragma: no cover - read_show never does this
+        raise AssertionError("an exact re-read must give exact sources")
+    return again

@@ -1,144 +1,43 @@
-"""Provides YAML reading that keeps every node's position, with YAML 1.2-style scalars.
+"""Provides YAML reading with positions: a show or profile file's text becomes YMap/YSeq/scalars.
 
-The data comes back as plain Python values, but mappings and sequences are `YMap` / `YSeq`
-(dict and list subclasses) that remember where each key and value stood, so any later stage
-(pack expansion, pydantic validation, lints) can report `file:line:col` even after nodes have
-been moved or copied.
-
-Scalars follow YAML 1.2's core schema rather than PyYAML's 1.1 defaults, because the 1.1 rules
-turn show-file text into nonsense: `19:30` becomes the integer 1170 (base 60), and an X32
-parameter named `on` becomes the boolean True.
+`parse_yaml` is the one entry point. Its exact reader (PyYAML, with libyaml when it is there)
+records every key's and value's position and reports every problem located. With `fast=True` it
+first tries the fast reader (showcall.loader.fastyaml), whose nodes carry placeholder positions,
+and falls back to the exact reader whenever the fast one declines a file. Scalars follow YAML 1.2's
+core schema (see showcall.loader.nodes).
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import yaml
 
 from showcall.errors import Problem
+from showcall.loader import fastyaml
+from showcall.loader.nodes import Pos, YFloat, YInt, YMap, YSeq, plain_tag, tagged_value
+
+# The node types were defined here before showcall.loader.nodes held them; they stay importable from here.
+__all__ = ["Pos", "YFloat", "YInt", "YMap", "YSeq", "YamlSourceError", "parse_yaml", "read_text"]
 
 # libyaml's parser is several times faster on large shows; PyYAML may be built without it.
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class Pos(NamedTuple):
-    """A position in a source file; line and col count from 1.
-
-    A NamedTuple rather than a frozen dataclass: a 10,000-cue show makes ~200,000 of them and a
-    frozen dataclass costs several times as much to build.
-    """
-
-    path: str
-    line: int
-    col: int
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}"
-
-    def problem(self, where: str, message: str) -> Problem:
-        """A Problem at this position."""
-        return Problem(self.path, self.line, self.col, where, message)
-
-
-class YMap(dict[Any, Any]):
-    """A mapping that remembers where it, its keys and its values stood."""
-
-    pos: Pos
-    key_pos: dict[Any, Pos]
-    val_pos: dict[Any, Pos]
-
-    def __init__(self, pos: Pos) -> None:
-        super().__init__()
-        self.pos = pos
-        self.key_pos = {}
-        self.val_pos = {}
-
-    def put(self, key: Any, value: Any, key_pos: Pos, val_pos: Pos) -> None:
-        """Set `key` to `value`, recording both positions."""
-        self[key] = value
-        self.key_pos[key] = key_pos
-        self.val_pos[key] = val_pos
-
-    def pos_of(self, key: Any) -> Pos:
-        """Where the value of `key` stands (the mapping itself when the key is absent)."""
-        return self.val_pos.get(key, self.pos)
-
-    def key_pos_of(self, key: Any) -> Pos:
-        """Where `key` itself stands (the mapping itself when the key is absent)."""
-        return self.key_pos.get(key, self.pos)
-
-
-class YSeq(list[Any]):
-    """A sequence that remembers where it and each item stood."""
-
-    pos: Pos
-    item_pos: list[Pos]
-
-    def __init__(self, pos: Pos) -> None:
-        super().__init__()
-        self.pos = pos
-        self.item_pos = []
-
-    def add(self, value: Any, pos: Pos) -> None:
-        """Append `value`, recording its position."""
-        self.append(value)
-        self.item_pos.append(pos)
-
-    def pos_of(self, index: int) -> Pos:
-        """Where item `index` stands (the sequence itself when out of range)."""
-        return self.item_pos[index] if 0 <= index < len(self.item_pos) else self.pos
-
-
-class YInt(int):
-    """An integer that remembers its source text (`012` stays `012` for a cue id)."""
-
-    source_text: str
-
-
-class YFloat(float):
-    """A float that remembers its source text (`12.50` stays `12.50` for a cue id)."""
-
-    source_text: str
-
-
-def _make_number(cls: type[YInt] | type[YFloat], value: float, text: str) -> Any:
-    number = cls(value)
-    number.source_text = text
-    return number
-
-
 class _Loader(_BaseLoader):  # type: ignore[misc]
-    """The safe loader with YAML 1.2 core-schema scalars (see module docstring)."""
+    """The safe loader with YAML 1.2 core-schema scalars (see showcall.loader.nodes)."""
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-        """Tag a node: PyYAML's resolver, with a fast path for plain scalars (most of a show file)."""
+        """Tag a node: the core schema for plain scalars (most of a show file), PyYAML's resolver otherwise."""
         if kind is yaml.ScalarNode and implicit[0]:
-            first = value[:1]
-            for tag, regexp in _FAST_RESOLVERS.get(first, ()):
-                if regexp.match(value):
-                    return tag
-            return "tag:yaml.org,2002:str"
+            return plain_tag(value)
         return str(super().resolve(kind, value, implicit))
 
 
+# No implicit resolvers of PyYAML's own (YAML 1.1): quoted and block scalars are strings, and
+# plain scalars never reach PyYAML's resolver (see _Loader.resolve).
 _Loader.yaml_implicit_resolvers = {}
-for _tag, _regexp, _first in [
-    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
-    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
-    ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", list("-+0123456789")),
-    (
-        "tag:yaml.org,2002:float",
-        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
-        list("-+0123456789."),
-    ),
-]:
-    _Loader.add_implicit_resolver(_tag, re.compile(_regexp), list(_first))
-_FAST_RESOLVERS: dict[str, list[tuple[str, re.Pattern[str]]]] = {
-    first: list(resolvers) for first, resolvers in _Loader.yaml_implicit_resolvers.items() if first is not None
-}
 
 
 class YamlSourceError(Exception):
@@ -191,8 +90,19 @@ def _refuse_binary(raw: bytes, display: str) -> str:
     raise YamlSourceError([Problem(display, line, col, "", "this is a binary file, not a YAML show file")])
 
 
-def parse_yaml(text: str, display: str) -> Any:
-    """Parse one YAML document into YMap/YSeq/scalars with positions; None for an empty document."""
+def parse_yaml(text: str, display: str, *, fast: bool = False) -> Any:
+    """Parse one YAML document into YMap/YSeq/scalars; None for an empty document.
+
+    With `fast`, nodes may carry placeholder positions (see showcall.loader.fastyaml): only for a
+    caller that reads the file again with `fast=False` before reporting any problem. A file the
+    fast reader declines, and every file when `fast` is False, gets exact positions, and any
+    problem in it raises YamlSourceError.
+    """
+    if fast:
+        try:
+            return fastyaml.parse(text, display)
+        except fastyaml.NotFast:
+            pass  # something the fast reader does not handle as the exact one would: read it exactly
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
@@ -246,23 +156,15 @@ def _convert(node: yaml.Node, display: str, problems: list[Problem]) -> Any:
 
 
 def _scalar(node: yaml.Node, display: str, problems: list[Problem]) -> Any:
-    tag, text = node.tag, node.value
-    if tag == "tag:yaml.org,2002:str":
-        return text
-    if tag == "tag:yaml.org,2002:null":
-        return None
-    if tag == "tag:yaml.org,2002:bool":
-        return text.lower() == "true"
-    if tag == "tag:yaml.org,2002:int":
-        return _make_number(YInt, int(text, 0) if text[:2] in {"0x", "0o"} else int(text), text)
-    if tag == "tag:yaml.org,2002:float":
-        lowered = text.lower().lstrip("+")
-        value = float(lowered.replace(".inf", "inf").replace(".nan", "nan"))
-        return _make_number(YFloat, value, text)
-    problems.append(
-        _pos(display, node.start_mark).problem("", f"YAML tag {tag!r} is not supported in show files; remove it")
-    )
-    return text
+    try:
+        return tagged_value(node.tag, node.value)
+    except KeyError:
+        problems.append(
+            _pos(display, node.start_mark).problem(
+                "", f"YAML tag {node.tag!r} is not supported in show files; remove it"
+            )
+        )
+        return node.value
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError, text: str, display: str) -> Problem:
