@@ -1,0 +1,130 @@
+"""Provides `run_app` (what `showcall run` and `showcall rehearse` start) and `ConsoleApp`.
+
+`run_app` opens the show session first, so a broken show file is reported with its located
+problems (ShowFileError, printed by the cli) before the terminal is taken over; then it runs the
+console on the same asyncio loop as the engine and the timing-core client, and closes the session
+(timing core stopped, simulators stopped, log closed) however the console ends.
+
+`ConsoleApp` is given what it drives (`ShowLink`: an engine, its scheduler, optionally the
+simulators), so tests hand it an engine on virtual time and the real thing hands it a session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from showcall.engine.engine import Engine
+from showcall.timing.api import Scheduler
+from showcall.tui.data.simulators import SimulatorFeed
+from showcall.tui.screens.main import MainScreen
+
+if TYPE_CHECKING:
+    from showcall.runner.session import SessionOptions, ShowSession
+
+CRASH_EXIT = 70
+
+
+@dataclass
+class ShowLink:
+    """What the console drives: the engine, the scheduler it reports through, and in rehearsal the
+    simulators. `start` (if given) is called once the console listens, so it sees the first events."""
+
+    engine: Engine
+    scheduler: Scheduler
+    simulators: SimulatorFeed | None = None
+    rehearsal: bool = False
+    start: Callable[[], None] | None = None
+
+    @classmethod
+    def of_session(cls, session: ShowSession) -> ShowLink:
+        """The link for an open (not yet started) session."""
+        simulators = session.simulators if hasattr(session.simulators, "subscribe") else None
+        return cls(
+            session.engine,
+            session.scheduler,
+            simulators=simulators,  # type: ignore[arg-type]
+            rehearsal=session.options.sim,
+            start=session.start,
+        )
+
+
+class ConsoleApp(App[int]):
+    """The show caller's console (see module docstring)."""
+
+    CSS_PATH = "console.tcss"
+    ENABLE_COMMAND_PALETTE = False  # a palette one stray ctrl+p away is no use mid-show
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Ctrl+Q / Ctrl+C: the terminal's usual ways out go through the same confirmation as q.
+        Binding("ctrl+q,ctrl+c", "request_quit", "quit", show=False, priority=True),
+    ]
+
+    def __init__(self, link: ShowLink) -> None:
+        super().__init__()
+        self.link = link
+        self.crash_report: str | None = None
+        self.main_screen = MainScreen(
+            link.engine,
+            link.scheduler,
+            simulators=link.simulators,
+            rehearsal=link.rehearsal,
+            quit_callback=lambda: self.exit(0),
+        )
+        self.title = link.engine.plan.show.info.title
+
+    def on_mount(self) -> None:
+        """Show the console, then start the show so the console sees its first events."""
+        self.push_screen(self.main_screen)
+        if self.link.start is not None:
+            self.link.start()
+
+    def action_request_quit(self) -> None:
+        """Quit as `q` does, whatever screen is on top."""
+        if self.screen is not self.main_screen:
+            return  # a dialog is open (maybe the quit question itself): answer it first
+        self.main_screen.action_request_quit()
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A bug in the console: the details go to a file and the caller gets one line, not a traceback.
+
+        (Textual would print a full traceback; design.md promises no Python traceback reaches the user.)
+        """
+        with tempfile.NamedTemporaryFile("w", prefix="showcall-crash-", suffix=".txt", delete=False) as out:
+            out.write("".join(traceback.format_exception(error)))
+        self.crash_report = out.name
+        super()._handle_exception(error)
+        self._exit_renderables[:] = [
+            Text(
+                f"showcall: internal error in the console: {type(error).__name__}: {error}\n"
+                f"  the details are in {out.name}; please report them"
+            )
+        ]
+
+
+def run_app(path: Path, options: SessionOptions) -> int:
+    """Run the console on the show at `path`; returns the exit status."""
+    return asyncio.run(_run(path, options))
+
+
+async def _run(path: Path, options: SessionOptions) -> int:
+    from showcall.runner.session import ShowSession
+
+    session = await ShowSession.open(path, options)  # problems are raised here, before the TUI starts
+    try:
+        app = ConsoleApp(ShowLink.of_session(session))
+        await app.run_async()
+    finally:
+        await session.aclose()
+    if app.crash_report is not None:
+        return CRASH_EXIT
+    return app.return_code or 0

@@ -1,0 +1,469 @@
+"""Provides `MainScreen`: the show caller's console, a view and a keyboard on the engine.
+
+Keys call the engine's commands directly (they return at once: the engine only hands deadlines
+to the timing core, so nothing drawn here can delay a cue). Engine events reach the screen through
+`ShowFeed`, which coalesces them into one `ShowChanged` message however many arrive; the clocks
+are redrawn ten times a second. A GO is drawn straight from the key handler, not on the next tick.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from showcall.engine.engine import Engine, Refusal
+from showcall.engine.showclock import ClockSnapshot
+from showcall.engine.timecode import frame_at
+from showcall.engine.triggers import is_chained
+from showcall.errors import ShowcallError
+from showcall.model.show import AtTimecode
+from showcall.timing.api import Scheduler, TimingStatistics
+from showcall.tui.data.feed import Changes, ShowFeed
+from showcall.tui.data.keys import department_keys, key_of
+from showcall.tui.data.simulators import SimulatorFeed
+from showcall.tui.data.text import countdown, timecode
+from showcall.tui.widgets.cuelist import CueList
+from showcall.tui.widgets.header import HeaderState, ShowHeader
+from showcall.tui.widgets.logs import EventLogView, ReceivedLog
+from showcall.tui.widgets.panels import DevicePanel, TimingPanel
+from showcall.tui.widgets.standby import LightState, StandbyPanel, StandbyState
+from showcall.tui.widgets.status import HealthLine, SegmentLine, TimingState
+
+CLOCK_HZ = 10
+"""Clock redraws per second: tenths on the countdown, cheap enough at 10,000 cues (see bench.py)."""
+STATS_EVERY_NS = 500_000_000
+"""The timing core's statistics sort its lateness window; twice a second is plenty for a p99."""
+FLASH_NS = 500_000_000
+"""Half-period of a standby cue light's flash."""
+
+STANDBY_KEYS = Binding.Group("standby", compact=True)
+
+
+class MainScreen(Screen[None]):
+    """The console (see module docstring)."""
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012 - Textual's class attribute
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]  # noqa: RUF012
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Space: GO, fire the cue on standby. Refused (and said why, in red) while held, past the end
+        # of the show, or sooner than the show's go_guard after the last GO.
+        Binding("space", "go", "GO", key_display="␣"),
+        # Esc: PANIC, all stop. Cancels every pending send, sends each device's stop messages, holds.
+        Binding("escape", "panic", "PANIC", key_display="esc"),
+        # h: hold the show (countdowns stop, nothing automatic fires), or resume when held.
+        Binding("h", "hold", "HOLD"),
+        # b: back, the playhead to the cue before (GO then fires that cue again).
+        Binding("b", "back", "BACK"),
+        # Up / Down: move the standby (playhead) one cue without firing anything.
+        Binding("up", "standby_previous", "standby", group=STANDBY_KEYS),
+        Binding("down", "standby_next", "standby", group=STANDBY_KEYS),
+        # Enter: put the selected cue (found with /, clicked, or browsed with PgUp/PgDn) on standby.
+        Binding("enter", "standby_selected", "standby sel", key_display="⏎"),
+        # a, then a department's key: that department acknowledges ("standing by").
+        Binding("a", "ack_mode", "ack"),
+        # /: find a cue by number or words of its label; it becomes the selected cue.
+        Binding("slash", "find", "find", key_display="/"),
+        # ?: every key, the department keys, and what each mark and colour means.
+        Binding("question_mark", "help", "help", key_display="?"),
+        # q: quit (asks first while the show is running).
+        Binding("q", "request_quit", "quit"),
+        # l: the event log (and simulators) in place of the cue list, when the screen is narrow.
+        Binding("l", "toggle_log", "log", show=False),
+        # PgUp / PgDn / Home / End: browse the list (moves the selection, not the standby).
+        Binding("pageup", "browse(-1)", "browse up", show=False),
+        Binding("pagedown", "browse(1)", "browse down", show=False),
+        Binding("home", "browse_to(0)", "first cue", show=False),
+        Binding("end", "browse_to(-1)", "last cue", show=False),
+    ]
+
+    class ShowChanged(Message):
+        """The engine or the timing core reported something; several in a row collapse into one."""
+
+        def can_replace(self, message: Message) -> bool:
+            """A pending ShowChanged says the same thing: keep one."""
+            return isinstance(message, MainScreen.ShowChanged)
+
+    def __init__(
+        self,
+        engine: Engine,
+        scheduler: Scheduler,
+        *,
+        simulators: SimulatorFeed | None = None,
+        rehearsal: bool = False,
+        quit_callback: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.engine = engine
+        self.scheduler = scheduler
+        self.simulators = simulators
+        self.rehearsal = rehearsal
+        self.quit_callback = quit_callback
+        self.dept_keys = department_keys(engine.plan.show.departments)
+        self.ack_mode = False
+        self.feed = ShowFeed(engine, scheduler, self._signal, simulators=simulators)
+        self.uses_timecode = any(isinstance(c.cue.go, AtTimecode) for c in engine.cues)
+        self._stats: TimingStatistics | None = None
+        self._stats_at = -STATS_EVERY_NS
+        self._clocks: ClockSnapshot | None = None
+
+    # ---- layout -------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        """Header, standby box, then the cue list beside the side panels, then the keys."""
+        yield ShowHeader(id="header")
+        yield StandbyPanel(id="standby")
+        with Horizontal(id="body"):
+            with Vertical(id="main"):
+                yield CueList(len(self.engine.cues), self.engine.cue_view, id="cues")
+                yield SegmentLine(id="segment")
+                yield HealthLine(id="health")
+            with Vertical(id="side"):
+                yield DevicePanel(id="devices")
+                yield TimingPanel(id="timing")
+                yield EventLogView(id="log")
+                if self.rehearsal or self.simulators is not None:
+                    yield ReceivedLog(id="received")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        """Draw everything once, then keep the clocks moving."""
+        self.set_interval(1 / CLOCK_HZ, self.draw_status)
+        self.query_one(EventLogView).add(self.feed.log)
+        self.redraw(self.feed.take(), everything=True)
+
+    def on_unmount(self) -> None:
+        """Stop listening to the engine."""
+        self.feed.close()
+
+    # ---- redrawing ----------------------------------------------------------------------------
+
+    def _signal(self) -> None:
+        self.post_message(self.ShowChanged())
+
+    def on_main_screen_show_changed(self, _: ShowChanged) -> None:
+        """Apply everything that changed since the last redraw."""
+        self.redraw(self.feed.take())
+
+    def redraw(self, changes: Changes, *, everything: bool = False) -> None:
+        """Redraw what `changes` touch, then the status (header, standby box, lines, panels)."""
+        if not self.is_mounted:
+            return
+        cues = self.query_one(CueList)
+        if changes.playhead or everything:
+            self._follow_playhead(cues)
+        if changes.structure or everything:
+            cues.refresh_visible()
+        elif changes.rows:
+            cues.refresh_rows(changes.rows)
+        if changes.log:
+            self.query_one(EventLogView).add(changes.log)
+        if changes.received:
+            for log in self.query(ReceivedLog):
+                log.add(changes.received)
+        self.draw_status(devices=changes.devices or everything)
+
+    def _follow_playhead(self, cues: CueList) -> None:
+        """The list follows the playhead, unless the caller is browsing elsewhere (then the selection stays)."""
+        playhead = self.engine.playhead if self.engine.playhead < len(self.engine.cues) else -1
+        following = cues.cursor == cues.playhead
+        cues.playhead = playhead
+        if following and playhead >= 0:
+            cues.cursor = playhead
+            cues.show(playhead)
+
+    def draw_status(self, *, devices: bool = True) -> None:
+        """Redraw the header, the standby box, the status lines and the side panels."""
+        engine, feed = self.engine, self.feed
+        now = engine.clock.now_ns()
+        clocks = self._clocks = engine.clocks()
+        held_for = now - engine.held_since if engine.held_since is not None else 0
+        self.query_one(ShowHeader).show(
+            HeaderState(
+                engine.plan.show.info.title,
+                clocks.time_of_day_ns,
+                clocks.show_elapsed_ns,
+                clocks.show_over_ns,
+                held=engine.held,
+                held_for_ns=held_for,
+                panicked=feed.panicked,
+                rehearsal=self.rehearsal,
+            )
+        )
+        self.query_one(StandbyPanel).show(self._standby_state(now, clocks))
+        self.query_one(SegmentLine).show(clocks, self._timecode(now))
+        timing = self._timing(now)
+        device_list = list(feed.devices.values())
+        self.query_one(HealthLine).show(device_list, timing)
+        self.query_one(TimingPanel).show(timing)
+        if devices or now % 1_000_000_000 < 1_000_000_000 // CLOCK_HZ:  # "3s ago" moves once a second
+            self.query_one(DevicePanel).show(device_list, now)
+
+    def _standby_state(self, now: int, clocks: ClockSnapshot) -> StandbyState:
+        engine, feed = self.engine, self.feed
+        index = engine.playhead
+        indicator = feed.indicator(now)
+        notice = feed.notice
+        lights = tuple(
+            LightState(light.dept, light.light, key_of(self.dept_keys, light.dept))
+            for light in engine.handshake.lights()
+        )
+        common = {
+            "indicator": indicator,
+            "lights": lights,
+            "next_auto": self._next_auto(clocks),
+            "refused_command": notice.command if notice is not None and notice.kind == "refused" else "",
+            "refused_reason": notice.text.removeprefix("GO refused: ")
+            if notice is not None and notice.kind == "refused"
+            else "",
+            "go_text": notice.text if notice is not None and notice.kind == "go" else "",
+            "ack_prompt": self._ack_prompt() if self.ack_mode else "",
+            "flash_on": (now // FLASH_NS) % 2 == 0,
+        }
+        if index >= len(engine.cues):
+            return StandbyState(cue=None, **common)  # type: ignore[arg-type]
+        compiled = engine.cues[index]
+        notes = compiled.cue.notes or ""
+        if (
+            not notes
+            and compiled.segment is not None
+            and (index == 0 or engine.cues[index - 1].segment != compiled.segment)
+        ):
+            segment = next((s for s in engine.plan.show.segments if s.id == compiled.segment), None)
+            if segment is not None and segment.notes:
+                notes = f"(segment {segment.title}) {segment.notes}"
+        return StandbyState(
+            cue=engine.cue_view(index),
+            standby_text=compiled.cue.standby_text,
+            notes=notes.strip(),
+            devices_down=self._devices_down(index),
+            **common,  # type: ignore[arg-type]
+        )
+
+    def _devices_down(self, index: int) -> tuple[str, ...]:
+        """Devices the next GO sends to (the standby cue and the chain behind it) that are down."""
+        engine = self.engine
+        used = set(engine.cues[index].devices)
+        for j in range(index + 1, len(engine.cues)):
+            if not is_chained(engine.cues[j].cue.go):
+                break
+            used |= engine.cues[j].devices
+        down = []
+        for name in sorted(used):
+            health = self.feed.devices.get(name)
+            if health is not None and health.down:
+                down.append(f"{name}: {health.detail or 'offline'}")
+        return tuple(down)
+
+    def _next_auto(self, clocks: ClockSnapshot) -> str:
+        engine, feed = self.engine, self.feed
+        if engine.held:
+            if feed.held_next_auto is None:
+                return ""
+            cue, remaining = feed.held_next_auto
+            return f"{self._cue_name(cue)} in {countdown(remaining)} (held)"
+        if clocks.next_auto_cue is None or clocks.next_auto_in_ns is None:
+            return ""
+        return f"{self._cue_name(clocks.next_auto_cue)} in {countdown(clocks.next_auto_in_ns)}"
+
+    def _cue_name(self, cue: str) -> str:
+        index = self.engine.plan.index_of(cue)
+        return f"{self.engine.cues[index].cue.dept} {cue}" if index is not None else cue
+
+    def _timecode(self, now: int) -> str | None:
+        if not self.uses_timecode:
+            return None
+        source = self.engine.timecode
+        position = source.position()
+        if position is None:
+            return "--:--:--:--"
+        text = timecode(frame_at(position, now, source.rate), source.rate)
+        return text if position.rolling else f"{text} stopped"
+
+    def _timing(self, now: int) -> TimingState:
+        if self._stats is None or now - self._stats_at >= STATS_EVERY_NS:
+            self._stats, self._stats_at = self.scheduler.statistics(), now
+        stats, feed = self._stats, self.feed
+        return TimingState(
+            last_cue=feed.last_cue,
+            last_cue_late_us=feed.last_cue_late_us,
+            p50_us=stats.lateness_p50_us,
+            p99_us=stats.lateness_p99_us,
+            max_us=stats.lateness_max_us,
+            window=stats.window,
+            priority=stats.priority or feed.timing_priority,
+            realtime=stats.realtime,
+            mode=stats.mode,
+            late_sends=max(feed.late_sends, stats.late_over_1ms),
+            last_late=feed.last_late,
+            late_over_5ms=stats.late_over_5ms,
+            restarts=stats.restarts,
+        )
+
+    def _ack_prompt(self) -> str:
+        keys = "  ".join(f"{key} {dept}" for key, dept in self.dept_keys.items())
+        return f" ACK: press {keys}   (Esc cancels) "
+
+    # ---- commands -----------------------------------------------------------------------------
+
+    def _command(self, name: str, command: Callable[[], Refusal | None]) -> Refusal | None:
+        """Run an engine command; a failure of the machinery (timing core gone) is shown, never raised."""
+        try:
+            return command()
+        except ShowcallError as exc:
+            self.feed.note("error", f"{name} failed: {exc}")
+            self.app.notify(f"{name} failed: {exc}", severity="error", timeout=10)
+            return None
+
+    def _now_redraw(self) -> None:
+        """Draw what a key just did at once, not on the next tick."""
+        self.redraw(self.feed.take())
+
+    def action_go(self) -> None:
+        """GO: fire the cue on standby."""
+        index = self.engine.playhead
+        refusal = self._command("go", lambda: self.engine.go("operator"))
+        if refusal is None and index < len(self.engine.cues):
+            compiled = self.engine.cues[index]
+            self.feed.go_taken(compiled.id, compiled.cue.dept)
+        self._now_redraw()
+
+    def action_panic(self) -> None:
+        """PANIC: all stop."""
+        self._command("panic", self.engine.panic)
+        self._now_redraw()
+
+    def action_hold(self) -> None:
+        """Hold, or resume when held."""
+        if self.engine.held:
+            self._command("resume", self.engine.resume)
+        else:
+            self._command("hold", lambda: self.engine.hold("held by the caller"))
+        self._now_redraw()
+
+    def action_back(self) -> None:
+        """Playhead to the cue before."""
+        self._command("back", self.engine.back)
+        self._now_redraw()
+
+    def action_standby_previous(self) -> None:
+        """Move the standby up one cue."""
+        self._command("standby", self.engine.back)
+        self._reselect()
+
+    def action_standby_next(self) -> None:
+        """Move the standby down one cue (past the last cue: nothing on standby)."""
+        engine = self.engine
+        following = engine.playhead + 1
+        if following < len(engine.cues):
+            self._command("standby", lambda: engine.standby(engine.cues[following].id))
+        else:
+            self._command("standby", engine.skip)
+        self._reselect()
+
+    def action_standby_selected(self) -> None:
+        """Put the selected cue on standby."""
+        cues = self.query_one(CueList)
+        if 0 <= cues.cursor < len(self.engine.cues):
+            cue = self.engine.cues[cues.cursor].id
+            self._command("standby", lambda: self.engine.standby(cue))
+        self._reselect()
+
+    def _reselect(self) -> None:
+        """After the caller moved the standby, the selection is the standby again (the list follows it)."""
+        cues = self.query_one(CueList)
+        cues.cursor = cues.playhead
+        self._now_redraw()
+
+    def action_ack_mode(self) -> None:
+        """Wait for a department key."""
+        self.ack_mode = True
+        self.draw_status(devices=False)
+
+    def on_key(self, event: events.Key) -> None:
+        """In ack mode, the next key names the department. Esc only cancels the prompt (a reflex to
+        cancel must not be a PANIC); any other key cancels it and then does what it always does,
+        so a GO is never swallowed."""
+        if not self.ack_mode:
+            return
+        self.ack_mode = False
+        dept = self.dept_keys.get((event.character or "").lower()) if event.key not in {"space", "escape"} else None
+        if dept is not None or event.key == "escape":
+            event.stop()
+            event.prevent_default()
+        if dept is not None:
+            self._command("ack", lambda: self.engine.ack(dept))
+        self._now_redraw()
+
+    def action_find(self) -> None:
+        """Find a cue; it becomes the selected cue."""
+        from showcall.tui.screens.find import FindScreen
+
+        self.app.push_screen(FindScreen(self.engine), self._found)
+
+    def _found(self, index: int | None) -> None:
+        if index is None:
+            return
+        cues = self.query_one(CueList)
+        cues.cursor = index
+        cues.show(index)
+
+    def action_browse(self, pages: int) -> None:
+        """Move the selection by pages (the standby stays)."""
+        cues = self.query_one(CueList)
+        self.action_browse_to(max(0, min(len(self.engine.cues) - 1, cues.cursor + pages * cues.rows_visible)))
+
+    def action_browse_to(self, index: int) -> None:
+        """Select cue `index` (-1: the last)."""
+        cues = self.query_one(CueList)
+        if not self.engine.cues:
+            return
+        cues.cursor = index if index >= 0 else len(self.engine.cues) - 1
+        cues.show(cues.cursor)
+
+    @on(CueList.RowClicked)
+    def _clicked(self, message: CueList.RowClicked) -> None:
+        self.query_one(CueList).cursor = message.index
+
+    def action_help(self) -> None:
+        """Show every key and what the marks mean."""
+        from showcall.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen(self.dept_keys), lambda go: self.action_go() if go else None)
+
+    def action_toggle_log(self) -> None:
+        """Show the event log in place of the cue list (narrow screens), or back."""
+        self.toggle_class("-show-log")
+
+    def show_running(self) -> bool:
+        """True while quitting would stop something: the show started, or a cue waits to fire by itself."""
+        engine = self.engine
+        if engine.ended:
+            return False
+        return engine.showclock.show_started_ns is not None or engine.next_auto() is not None
+
+    def action_request_quit(self) -> None:
+        """Quit; while the show is running, only after the caller confirms."""
+        if not self.show_running():
+            self.quit_now()
+            return
+        from showcall.tui.screens.confirm import QuitScreen
+
+        self.app.push_screen(QuitScreen(), lambda confirmed: self.quit_now() if confirmed else None)
+
+    def quit_now(self) -> None:
+        """Stop the show (nothing more fires) and leave the console."""
+        if not self.engine.ended:
+            self._command("quit", lambda: self.engine.quit("quit from the console"))
+        if self.quit_callback is not None:
+            self.quit_callback()
+        else:
+            self.app.exit()
