@@ -7,16 +7,43 @@ from __future__ import annotations
 
 import argparse
 import functools
+import importlib
 import sys
 import tempfile
 import traceback
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from showcall import __version__
 from showcall.commands import check, run
 from showcall.errors import ShowcallError
 
 Runner = Callable[[argparse.Namespace], int]
+
+
+class _LazyCommandParser(argparse.ArgumentParser):
+    """A subcommand whose module (with `add_arguments(parser)` and `run(args)`) is imported only when
+    that subcommand is used, so the benchmarks cost `showcall check` no start-up time."""
+
+    def __init__(self, *args: Any, module: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._module = module
+
+    def _load(self) -> None:
+        if self._module:
+            module, self._module = importlib.import_module(self._module), ""
+            module.add_arguments(self)
+            self.set_defaults(runner=module.run)
+
+    def parse_known_args(self, *args: Any, **kwargs: Any) -> Any:  # argparse's subparser action calls this
+        """Add the module's options, then parse."""
+        self._load()
+        return super().parse_known_args(*args, **kwargs)
+
+    def format_help(self) -> str:
+        """Add the module's options, then format."""
+        self._load()
+        return super().format_help()
 
 
 def _schema(args: argparse.Namespace) -> int:
@@ -63,12 +90,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(runner=functools.partial(run.run, rehearse=True))
 
     p = commands.add_parser(
+        "bench",
+        help="measure showcall: show loading, the timing core",
+        description="Benchmarks that print figures and a verdict against showcall's targets.",
+    )
+    benches = p.add_subparsers(dest="bench", metavar="BENCHMARK", required=True, parser_class=_LazyCommandParser)
+    benches.add_parser(
+        "load",
+        module="showcall.commands.bench_load",
+        help="show loading and `showcall check` start-up against their targets",
+        description="Time a generated show's read, validation, lint and compile, and `showcall check` as a "
+        "user runs it, each the median of fresh processes; print the figures and the verdicts.",
+    )
+    if _has_timing_bench():
+        benches.add_parser(
+            "timing",
+            module="showcall.timing.bench",
+            help="the timing core against a naive asyncio scheduler",
+            description="Send at deadlines from the timing core and from a naive scheduler under load; "
+            "print the lateness figures and a verdict.",
+        )
+
+    p = commands.add_parser(
         "schema",
         help="print the show file's JSON Schema",
         description="Print the JSON Schema of the show file on stdout, for editor completion (see docs/editor.md).",
     )
     p.set_defaults(runner=_schema)
     return parser
+
+
+def _has_timing_bench() -> bool:
+    """True when showcall.timing.bench is installed (looked for as a file: importing showcall.timing is slow)."""
+    from pathlib import Path
+
+    return (Path(__file__).parent / "timing" / "bench.py").is_file()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

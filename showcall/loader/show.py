@@ -56,6 +56,17 @@ class ReadShow:
     problems: list[Problem] = field(default_factory=list)
 
 
+@dataclass
+class ShowYaml:
+    """The first stage of reading a show: its file's YAML root (None when unusable) and its problems."""
+
+    path: Path
+    display: str
+    fast: bool
+    root: YMap | None
+    problems: list[Problem] = field(default_factory=list)
+
+
 def read_show(path: Path, display: str, *, fast: bool = True) -> ReadShow:
     """Read, merge includes, expand packs and validate the show at `path`; never raises for a bad file.
 
@@ -64,22 +75,29 @@ def read_show(path: Path, display: str, *, fast: bool = True) -> ReadShow:
     """
     with gc_paused():
         if fast and fastyaml.AVAILABLE:
-            read = _read(path, display, fast=True)
+            read = build_show(read_show_yaml(path, display, fast=True))
             if not read.problems and read.sources is not None:
                 read.sources.reread = functools.cache(functools.partial(read_show, path, display, fast=False))
                 return read
-        return _read(path, display, fast=False)
+        return build_show(read_show_yaml(path, display, fast=False))
 
 
-def _read(path: Path, display: str, *, fast: bool) -> ReadShow:
+def read_show_yaml(path: Path, display: str, *, fast: bool) -> ShowYaml:
+    """Read the show file's YAML (`fast` as for parse_yaml) and check it is a version 1 show file."""
     problems: list[Problem] = []
     root = _read_root(path, display, problems, fast)
-    if root is None:
+    return ShowYaml(path, display, fast, root, problems)
+
+
+def build_show(read: ShowYaml) -> ReadShow:
+    """Merge includes, load the profiles, expand packs and validate: the show file's YAML becomes a Show."""
+    path, display, problems = read.path, read.display, list(read.problems)
+    if read.root is None:
         return ReadShow(None, None, ProfileSet(), problems)
-    merge_includes(root, path, display, problems, fast=fast)
-    profiles = load_profiles(path.parent / "drivers", str(Path(display).parent / "drivers"), fast=fast)
+    merge_includes(read.root, path, display, problems, fast=read.fast)
+    profiles = load_profiles(path.parent / "drivers", str(Path(display).parent / "drivers"), fast=read.fast)
     problems.extend(profiles.problems)
-    show, sources = _validate(root, problems)
+    show, sources = _validate(read.root, problems)
     return ReadShow(show, sources, profiles, problems)
 
 
