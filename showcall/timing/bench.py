@@ -183,12 +183,12 @@ async def _bench(args: argparse.Namespace, conditions: list[str], modes: list[st
         for name in modes:
             other = mode_named(name)
             if other == mode and "ui" in result.conditions:
-                result.modes[name] = ModeResult(other.guard_ns / 1000, result.conditions["ui"].core)
+                result.modes[name] = ModeResult(other.guard_for(info.realtime) / 1000, result.conditions["ui"].core)
                 continue
             bench.progress(f"mode {name}: the core under UI load, {args.samples // 2} sends")
             c = await bench.client(other)
             row = await _latency(bench, c, "ui", max(10, args.samples // 2), with_naive=False)
-            result.modes[name] = ModeResult(other.guard_ns / 1000, row.core)
+            result.modes[name] = ModeResult(other.guard_for(info.realtime) / 1000, row.core)
             await c.aclose()
         if modes:
             bench.progress(f"CPU share at {args.cpu_rate:g} cues/s: {', '.join(modes)}")
@@ -235,6 +235,7 @@ async def _latency(bench: _Bench, core: TimingCoreClient, condition: str, n: int
     loop = asyncio.get_running_loop()
     got = _Collector(core)
     naive_sent: dict[int, tuple[int, int]] = {}
+    timers: list[asyncio.TimerHandle] = []
     core_ids = bench.ids(n)
     interval = args.interval_ms * MS
 
@@ -243,30 +244,36 @@ async def _latency(bench: _Bench, core: TimingCoreClient, condition: str, n: int
         bench.naive_sock.send(payload)
         naive_sent[seq] = (deadline, now)
 
-    async with _load(condition, args.ui_chunk_ms) as hog:
-        bench.receiver.mark()
-        ours = [os.getpid(), bench.receiver.process.pid or 0, core.pid or 0, hog.pid or 0 if hog else 0]
-        core0, ours0, sys0, wall0 = cpu_ns(core.pid or 0), _cpu_of(ours), system_cpu_ns(), time.monotonic_ns()
-        deadline = time.monotonic_ns() + 50 * MS
-        i = 0
-        while i < n:
-            horizon = time.monotonic_ns() + LEAD_NS
-            batch: list[SendItem] = []
-            while i < n and deadline < horizon:
-                batch.append(SendItem(core_ids[i], "bench", deadline, "bench", bench_payload(TAG_CORE, i, deadline)))
-                if with_naive:
-                    nd = deadline + int(interval / 2)
-                    loop.call_at(nd / 1e9, naive_send, i, nd, bench_payload(TAG_NAIVE, i, nd))
-                deadline += int(interval * bench.rng.uniform(0.6, 1.4))
-                i += 1
-            core.schedule(batch)
-            await asyncio.sleep(0.05)
-        await _until(lambda: time.monotonic_ns() > deadline + 100 * MS and len(got.sent) >= n, 10)
-        wall = time.monotonic_ns() - wall0
-        core_cpu = cpu_ns(core.pid or 0) - core0
-        mine = _cpu_of(ours) - ours0
-        busy, total = (a - b for a, b in zip(system_cpu_ns(), sys0, strict=True))
-        records = bench.receiver.collect()
+    try:
+        async with _load(condition, args.ui_chunk_ms) as hog:
+            bench.receiver.mark()
+            ours = [os.getpid(), bench.receiver.process.pid or 0, core.pid or 0, (hog.pid or 0) if hog else 0]
+            core0, ours0, sys0, wall0 = cpu_ns(core.pid or 0), _cpu_of(ours), system_cpu_ns(), time.monotonic_ns()
+            deadline = time.monotonic_ns() + 50 * MS
+            i = 0
+            while i < n:
+                horizon = time.monotonic_ns() + LEAD_NS
+                batch: list[SendItem] = []
+                while i < n and deadline < horizon:
+                    batch.append(
+                        SendItem(core_ids[i], "bench", deadline, "bench", bench_payload(TAG_CORE, i, deadline))
+                    )
+                    if with_naive:
+                        nd = deadline + int(interval / 2)
+                        timers.append(loop.call_at(nd / 1e9, naive_send, i, nd, bench_payload(TAG_NAIVE, i, nd)))
+                    deadline += int(interval * bench.rng.uniform(0.6, 1.4))
+                    i += 1
+                core.schedule(batch)
+                await asyncio.sleep(0.05)
+            await _until(lambda: time.monotonic_ns() > deadline + 100 * MS and len(got.sent) >= n, 10)
+            wall = time.monotonic_ns() - wall0
+            core_cpu = cpu_ns(core.pid or 0) - core0
+            mine = _cpu_of(ours) - ours0
+            busy, total = (a - b for a, b in zip(system_cpu_ns(), sys0, strict=True))
+            records = bench.receiver.collect()
+    finally:
+        for timer in timers:  # interrupted: no naive send may fire after the socket is closed
+            timer.cancel()
     got.unsubscribe()
     sender = [s.late_ns for s in got.sent.values()]
     naive = None

@@ -15,7 +15,7 @@ import resource
 from dataclasses import dataclass
 from importlib import metadata
 
-from showcall.timing.priority import _has_cap_sys_nice
+from showcall.timing.priority import has_cap_sys_nice
 from showcall.timing.protocol import CoreInfo
 from showcall.timing.waiter import Waiter
 
@@ -126,7 +126,7 @@ def environment(info: CoreInfo, args: argparse.Namespace) -> Environment:
         user="root" if os.geteuid() == 0 else f"uid {os.geteuid()}",
         rlimit_rtprio=_limit(resource.RLIMIT_RTPRIO),
         rlimit_nice=_limit(resource.RLIMIT_NICE),
-        cap_sys_nice=_has_cap_sys_nice(),
+        cap_sys_nice=has_cap_sys_nice(),
         sched_rt_runtime_us=_read("/proc/sys/kernel/sched_rt_runtime_us"),
         load_average=" ".join(_read("/proc/loadavg").split(" ")[:3]),
         realtime_requested=not args.no_rt,

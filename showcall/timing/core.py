@@ -91,7 +91,8 @@ class Core:
         waiter: Waiter | None = None,
     ) -> None:
         self.config = config
-        self.guard_ns = config.mode.guard_ns
+        # Without SCHED_FIFO a long spin is the first thing preempted at the next tick: spin less.
+        self.guard_ns = config.mode.guard_for(grant.realtime if grant is not None else True)
         self.grant = grant
         self.queue = SendQueue()
         self.outputs: dict[str, Output] = {}

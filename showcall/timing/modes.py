@@ -22,22 +22,30 @@ __all__ = ["ECO", "MODES", "PRECISE", "SLEEP", "Mode", "mode_named"]
 
 @dataclass(frozen=True, slots=True)
 class Mode:
-    """A waiting mode: sleep until `guard_ns` before a deadline, then spin (no spin when it is 0)."""
+    """A waiting mode: sleep until the guard before a deadline, then spin (no spin when it is 0).
+
+    `guard_ns` applies under SCHED_FIFO, `fair_guard_ns` without it (see module docstring).
+    """
 
     name: str
     guard_ns: int
+    fair_guard_ns: int
     summary: str
 
+    def guard_for(self, realtime: bool) -> int:
+        """The guard in force for a core that got (or did not get) real-time priority."""
+        return self.guard_ns if realtime else self.fair_guard_ns
+
     def with_guard(self, guard_ns: int) -> Mode:
-        """This mode with another guard (the benchmark's `--guard-us`)."""
+        """This mode with one guard for both cases (the benchmark's `--guard-us`)."""
         if guard_ns < 0:
             raise ValueError("guard must be 0 or more nanoseconds")
-        return Mode(self.name, guard_ns, self.summary)
+        return Mode(self.name, guard_ns, guard_ns, self.summary)
 
 
-PRECISE = Mode("precise", 500_000, "sleep until 500 µs before each deadline, then spin")
-ECO = Mode("eco", 150_000, "sleep until 150 µs before each deadline, then spin")
-SLEEP = Mode("sleep", 0, "sleep until each deadline, never spin (laptops on battery)")
+PRECISE = Mode("precise", 500_000, 200_000, "sleep until 500 µs (200 µs without real-time) before a deadline, spin")
+ECO = Mode("eco", 150_000, 100_000, "sleep until 150 µs (100 µs without real-time) before a deadline, spin")
+SLEEP = Mode("sleep", 0, 0, "sleep until each deadline, never spin (laptops on battery)")
 
 MODES: dict[str, Mode] = {m.name: m for m in (PRECISE, ECO, SLEEP)}
 

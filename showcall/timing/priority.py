@@ -18,7 +18,7 @@ import platform
 import resource
 from dataclasses import dataclass
 
-__all__ = ["PriorityGrant", "acquire", "get_timer_slack", "set_fair_slice", "set_timer_slack"]
+__all__ = ["PriorityGrant", "acquire", "get_timer_slack", "has_cap_sys_nice", "set_fair_slice", "set_timer_slack"]
 
 PR_SET_TIMERSLACK = 29
 PR_GET_TIMERSLACK = 30
@@ -112,7 +112,8 @@ def set_fair_slice(slice_ns: int, nice: int = 0) -> str | None:
     return None
 
 
-def _has_cap_sys_nice() -> bool:
+def has_cap_sys_nice() -> bool:
+    """Whether this process holds CAP_SYS_NICE (so the kernel grants SCHED_FIFO whatever RLIMIT_RTPRIO says)."""
     try:
         with open("/proc/self/status", "rb") as f:
             for line in f:
@@ -139,7 +140,7 @@ def _try_fifo(rt_priority: int, notes: list[str]) -> int | None:
             notes.append(f"SCHED_FIFO refused: {exc.strerror}")
             return None
         return prio
-    cap = "CAP_SYS_NICE" if _has_cap_sys_nice() else "no CAP_SYS_NICE"
+    cap = "CAP_SYS_NICE" if has_cap_sys_nice() else "no CAP_SYS_NICE"
     notes.append(f"SCHED_FIFO refused (EPERM): RLIMIT_RTPRIO is {soft}, {cap}; docs/timing.md says how to grant it")
     return None
 
