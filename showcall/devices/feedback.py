@@ -201,7 +201,8 @@ def _describe_fader(said: _Said) -> tuple[str, Any]:
     text = f"{_channel(said)} fader {said.number:.2f}"
     if said.driver == "x32":
         db = x32_fader_db(said.number)
-        text += " (-inf dB)" if db == -math.inf else f" ({db:+.1f} dB)"
+        # + 0.0 turns a rounded -0.0 into 0.0, so the desk's 0 dB position reads "+0.0 dB"
+        text += " (-inf dB)" if db == -math.inf else f" ({round(db, 1) + 0.0:+.1f} dB)"
     return text, said.number
 
 
