@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from showcall import __version__
-from showcall.commands import check, run
+from showcall.commands import check, run, sim
 from showcall.errors import ShowcallError
 
 Runner = Callable[[argparse.Namespace], int]
@@ -88,6 +88,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_arguments(p, rehearse=True)
     p.set_defaults(runner=functools.partial(run.run, rehearse=True))
+
+    p = commands.add_parser(
+        "sim",
+        help="run one device simulator, to test your own gear, scripts or show against it",
+        description="Run the simulator of one device profile in the foreground: it listens where the device "
+        "would, answers as the device does, and prints what it receives and how its state changes until Ctrl-C.",
+    )
+    sim.add_arguments(p)
+    p.set_defaults(runner=sim.run)
 
     p = commands.add_parser(
         "bench",
