@@ -16,6 +16,11 @@ def _text(value: Any) -> str:
     return str(getattr(value, "source_text", value))
 
 
+def _got(value: Any) -> str:
+    """`got a string 'x'`, for a message (built only when there is one: most values are fine)."""
+    return f"got {type_name(value)} {_text(value)!r}" if value is not None else "got nothing"
+
+
 def coerce(name: str, spec: ParamSpec, value: Any) -> Any:
     """The wire value for parameter `name` given `value`; raises ValueError saying what is wrong."""
     checked = _check_type(name, spec, value)
@@ -31,44 +36,43 @@ def coerce(name: str, spec: ParamSpec, value: Any) -> Any:
 
 def _check_type(name: str, spec: ParamSpec, value: Any) -> Any:
     kind = spec.type
-    got = f"got {type_name(value)} {_text(value)!r}" if value is not None else "got nothing"
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"{name} must be a whole number, {got}")
+            raise ValueError(f"{name} must be a whole number, {_got(value)}")
         return int(value)
     if kind in {"float", "number"}:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"{name} must be a number, {got}")
+            raise ValueError(f"{name} must be a number, {_got(value)}")
         return float(value) if kind == "float" else value
     if kind == "bool":
         if not isinstance(value, bool):
-            raise ValueError(f"{name} must be true or false, {got}")
+            raise ValueError(f"{name} must be true or false, {_got(value)}")
         return value
     if kind == "string":
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise ValueError(f"{name} must be text, {got}")
+            raise ValueError(f"{name} must be text, {_got(value)}")
         return _text(value)
     if kind == "cue":
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise ValueError(f"{name} must be a cue number like 12 or 12.5, {got}")
+            raise ValueError(f"{name} must be a cue number like 12 or 12.5, {_got(value)}")
         text = _text(value).strip()
         if not CUE_NUMBER.match(text):
             raise ValueError(f"{name} must be a cue number like 12 or 12.5, got {text!r}")
         return text
     if kind == "name":
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise ValueError(f"{name} must be a cue number or name, {got}")
+            raise ValueError(f"{name} must be a cue number or name, {_got(value)}")
         text = _text(value)
         if not text or _OSC_UNSAFE.search(text):
             raise ValueError(f"{name} {text!r} cannot go in an OSC address: no spaces or / # * , ? [ ] {{ }}")
         return text
     if kind == "intstr":
         if isinstance(value, bool) or not isinstance(value, int | str):
-            raise ValueError(f"{name} must be a number or a name, {got}")
+            raise ValueError(f"{name} must be a number or a name, {_got(value)}")
         return int(value) if isinstance(value, int) else value
     if kind == "timecode":
         if not isinstance(value, str):
-            raise ValueError(f"{name} must be a timecode HH:MM:SS:FF, {got}")
+            raise ValueError(f"{name} must be a timecode HH:MM:SS:FF, {_got(value)}")
         return Timecode.parse(value)
     raise ValueError(f"unknown parameter type {kind!r}")  # pragma: no cover - the profile model forbids it
 

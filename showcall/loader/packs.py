@@ -25,12 +25,18 @@ MAX_DEPTH = 8
 
 @dataclass
 class PackDef:
-    """A validated pack and its raw cue templates."""
+    """A validated pack and its raw cue templates.
+
+    `templated` holds the ids of the template containers with a placeholder somewhere inside;
+    expansion copies only those, and shares the rest (a 10,000-cue show expands a pack thousands
+    of times, and nothing changes a node after it is read).
+    """
 
     name: str
     pack: Pack
     templates: YSeq
     pos: Pos
+    templated: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -54,7 +60,27 @@ def check_pack(name: str, pack: Pack, node: YMap, problems: list[Problem]) -> Pa
                 pos.problem(f"pack {name}", f"uses {{{used}}} but the pack declares no parameter '{used}' ({where})")
             )
             ok = False
-    return PackDef(name, pack, templates, node.pos) if ok else None
+    return PackDef(name, pack, templates, node.pos, frozenset(_templated(templates))) if ok else None
+
+
+def _templated(node: Any) -> set[int]:
+    """The ids of the containers in `node` (itself included) with a string holding '{' or '}'."""
+    found: set[int] = set()
+
+    def walk(item: Any) -> bool:
+        if isinstance(item, str):
+            return "{" in item or "}" in item
+        if not isinstance(item, YMap | YSeq):
+            return False
+        inside = False
+        for child in item.values() if isinstance(item, YMap) else item:
+            inside = walk(child) or inside  # walk every child, so the containers inside are marked too
+        if inside:
+            found.add(id(item))
+        return inside
+
+    walk(node)
+    return found
 
 
 def _strings(node: Any, where: str = "cues") -> Iterator[tuple[str, Pos, str]]:
@@ -117,7 +143,7 @@ def _expand_use(
     for template_index, template in enumerate(pack.templates):
         tpos = pack.templates.pos_of(template_index)
         try:
-            filled = substitute(template, values)
+            filled = substitute(template, values, templated=pack.templated)
         except _Unfilled as exc:
             problems.append(exc.pos.problem(f"pack {name}", f"{exc.message}{origin}"))
             continue
@@ -177,21 +203,46 @@ class _Unfilled(Exception):
         super().__init__(message)
 
 
-def substitute(node: Any, values: dict[str, Any], pos: Pos | None = None) -> Any:
-    """A copy of `node` with placeholders in every string filled in, positions kept."""
+def substitute(
+    node: Any, values: dict[str, Any], pos: Pos | None = None, templated: frozenset[int] | None = None
+) -> Any:
+    """A copy of `node` with placeholders in every string filled in, positions kept.
+
+    With `templated` (see PackDef), a container not in it has no placeholder and is returned as it is.
+    """
+    if isinstance(node, str):
+        return _fill(node, values, pos)
+    if templated is not None and id(node) not in templated:
+        return node
     if isinstance(node, YMap):
         out = YMap(node.pos)
         for key, value in node.items():
-            out.put(key, substitute(value, values, node.pos_of(key)), node.key_pos_of(key), node.pos_of(key))
+            out[key] = _filled(value, values, node.pos_of, key, templated)
+        out.key_pos.update(node.key_pos)  # empty for the fast reader's nodes: every key is then at node.pos
+        out.val_pos.update(node.val_pos)
         return out
     if isinstance(node, YSeq):
         seq = YSeq(node.pos)
         for index, value in enumerate(node):
-            seq.add(substitute(value, values, node.pos_of(index)), node.pos_of(index))
+            seq.append(_filled(value, values, node.pos_of, index, templated))
+        seq.item_pos.extend(node.item_pos)
         return seq
-    if isinstance(node, str):
-        try:
-            return render(node, values)
-        except TemplateError as exc:
-            raise _Unfilled(pos or Pos("?", 1, 1), str(exc)) from exc
     return node
+
+
+def _filled(value: Any, values: dict[str, Any], pos_of: Any, at: Any, templated: frozenset[int] | None) -> Any:
+    """One item of a container being substituted (the common cases without a call to substitute)."""
+    if value.__class__ is str:
+        return _fill(value, values, pos_of(at)) if "{" in value or "}" in value else value
+    if isinstance(value, YMap | YSeq):
+        return substitute(value, values, pos_of(at), templated)
+    return value
+
+
+def _fill(text: str, values: dict[str, Any], pos: Pos | None) -> Any:
+    if "{" not in text and "}" not in text:
+        return text  # render would return it unchanged
+    try:
+        return render(text, values)
+    except TemplateError as exc:
+        raise _Unfilled(pos or Pos("?", 1, 1), str(exc)) from exc

@@ -289,15 +289,22 @@ def _cue_list(
         problems.append(parent.pos_of(key).problem(key, "cues must be a list"))
         return []
     cues = []
+    validate = Cue.model_validate
     for number, expanded in enumerate(expand(node, packs, problems), start=1):
-        cue_id = expanded.node.get("id")
-        if cue_id is None or isinstance(cue_id, YMap | YSeq):
-            in_segment = f" of segment {segment}" if segment is not None else ""
-            where = f"cue #{number}{in_segment}{expanded.origin}"
-        else:
-            where = f"cue {getattr(cue_id, 'source_text', cue_id)}{expanded.origin}"
-        cue = _one(Cue, expanded.node, where, expanded.node.pos, problems)
-        if cue is not None:
-            cues.append(cue)
-            sources.cues.append(CueSource(expanded.node, expanded.origin, segment))
+        try:
+            cue = validate(expanded.node)
+        except ValidationError as exc:
+            where = _cue_where(expanded.node.get("id"), number, segment, expanded.origin)
+            problems.extend(problems_from(exc, expanded.node, where, expanded.node.pos, Cue))
+            continue
+        cues.append(cue)
+        sources.cues.append(CueSource(expanded.node, expanded.origin, segment))
     return cues
+
+
+def _cue_where(cue_id: Any, number: int, segment: str | None, origin: str) -> str:
+    """How a problem names a cue: by its id, or by its place when it has no usable id."""
+    if cue_id is None or isinstance(cue_id, YMap | YSeq):
+        in_segment = f" of segment {segment}" if segment is not None else ""
+        return f"cue #{number}{in_segment}{origin}"
+    return f"cue {getattr(cue_id, 'source_text', cue_id)}{origin}"
