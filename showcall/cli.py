@@ -100,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser(
         "bench",
-        help="measure showcall: show loading, the timing core",
+        help="measure showcall: show loading, the timing core, the engine",
         description="Benchmarks that print figures and a verdict against showcall's targets.",
     )
     benches = p.add_subparsers(dest="bench", metavar="BENCHMARK", required=True, parser_class=_LazyCommandParser)
@@ -111,14 +111,21 @@ def build_parser() -> argparse.ArgumentParser:
         description="Time a generated show's read, validation, lint and compile, and `showcall check` as a "
         "user runs it, each the median of fresh processes; print the figures and the verdicts.",
     )
-    if _has_timing_bench():
-        benches.add_parser(
-            "timing",
-            module="showcall.timing.bench",
-            help="the timing core against a naive asyncio scheduler",
-            description="Send at deadlines from the timing core and from a naive scheduler under load; "
-            "print the lateness figures and a verdict.",
-        )
+    benches.add_parser(
+        "timing",
+        module="showcall.timing.bench",
+        help="the timing core against a naive asyncio scheduler",
+        description="Send at deadlines from the timing core and from a naive scheduler under load; "
+        "print the lateness figures and a verdict.",
+    )
+    benches.add_parser(
+        "engine",
+        module="showcall.runner.bench",
+        help="GO latency to the wire, and a long unattended run checked message by message",
+        description="Measure GO latency (OSC control idle and under a UI-like load, stdin line) at a receiver "
+        "in another process, and auto-run a generated show checking every message arrived once, none early, "
+        "with flat memory.",
+    )
 
     p = commands.add_parser(
         "schema",
@@ -127,13 +134,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(runner=_schema)
     return parser
-
-
-def _has_timing_bench() -> bool:
-    """True when showcall.timing.bench is installed (looked for as a file: importing showcall.timing is slow)."""
-    from pathlib import Path
-
-    return (Path(__file__).parent / "timing" / "bench.py").is_file()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
