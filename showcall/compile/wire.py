@@ -12,10 +12,7 @@ import struct
 from collections.abc import Sequence
 from typing import Any
 
-import mido
-
 from showcall.model.times import FrameRate, Timecode
-from showcall.protocols import msc
 
 INT32 = (-(2**31), 2**31 - 1)
 OSC_TYPES = {"i", "h", "f", "d", "s", "b", "T", "F", "N"}
@@ -145,6 +142,8 @@ def build_midi(kind: str, fields: dict[str, Any]) -> bytes:
                 raise ValueError(f"channel must be in range 1..16, got {value!r}")
             value -= 1
         kwargs[name] = list(value) if name == "data" else value
+    import mido  # here, not at the top: most shows send no MIDI, and `showcall check` starts faster without it
+
     try:
         return bytes(mido.Message(kind, **kwargs).bytes())
     except (ValueError, TypeError) as exc:
@@ -167,6 +166,8 @@ def build_msc(
     rate: FrameRate = FrameRate.FPS_30,
 ) -> bytes:
     """One MIDI Show Control message's bytes (see showcall.protocols.msc); `time` is a Timecode at `rate`."""
+    from showcall.protocols import msc  # here, not at the top, as mido above
+
     try:
         msc_time = msc.MscTime.from_timecode(time, rate) if time is not None else None
         return msc.encode(

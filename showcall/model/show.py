@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BeforeValidator,
+    ConfigDict,
     Discriminator,
     Field,
     RootModel,
@@ -374,6 +375,10 @@ class Show(Frozen):
     A show has `segments` (a run of show) or a flat `cues` list; `all_cues` is the firing order.
     """
 
+    # The loader validates a show piece by piece and assembles it with model_construct, so this
+    # model's validator (a copy of every other's) is built only if something validates a Show.
+    model_config = ConfigDict(defer_build=True)
+
     info: ShowInfo
     devices: dict[str, DeviceConfig] = Field(default_factory=dict)
     departments: dict[str, Department] = Field(default_factory=dict)
@@ -390,6 +395,8 @@ class Show(Frozen):
 class ShowFile(Frozen):
     """The top level of a show file, as written (used for the JSON Schema)."""
 
+    model_config = ConfigDict(defer_build=True)  # only `showcall schema` needs more than its field names
+
     showcall: Literal[1] = Field(description="Show-file format version; always 1")
     show: ShowInfo
     include: list[str] = Field(default_factory=list, description="Files with devices, departments, packs")
@@ -402,6 +409,8 @@ class ShowFile(Frozen):
 
 class IncludeFile(Frozen):
     """A file named by `include:`: devices, departments and packs to share between shows."""
+
+    model_config = ConfigDict(defer_build=True)  # built when a show first includes a file
 
     showcall: Literal[1] | None = None
     include: list[str] = Field(default_factory=list)
