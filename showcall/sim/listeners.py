@@ -13,7 +13,7 @@ import contextlib
 import socket
 from collections import Counter, OrderedDict
 from collections.abc import Callable
-from typing import Protocol, cast
+from typing import Protocol
 
 from showcall.protocols.oscframe import FrameDecoder
 
@@ -102,39 +102,62 @@ class UdpPeer:
         """Nothing to hang up on UDP."""
 
 
-class UdpListener(asyncio.DatagramProtocol):
-    """One UDP socket; a datagram is one OSC packet, larger than `max_packet` is dropped as oversized."""
+class UdpListener:
+    """One UDP socket; a datagram is one OSC packet, larger than `max_packet` is dropped as oversized.
+
+    It reads with its own loop reader rather than asyncio's datagram transport, which takes one datagram
+    per turn of the event loop: draining up to `BATCH` per wake-up halves the cost of a message at 10,000
+    a second, and the bound still lets other sockets have their turn.
+    """
+
+    BATCH = 64
 
     def __init__(self, sink: Sink, max_packet: int) -> None:
         self._sink = sink
         self.max_packet = max_packet
-        self._transport: asyncio.DatagramTransport | None = None
-        self._lost: asyncio.Future[None] | None = None
+        self._sock: socket.socket | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._peers: OrderedDict[tuple[str, int], UdpPeer] = OrderedDict()
 
     async def start(self, host: str, port: int) -> tuple[str, int]:
         """Bind and listen; returns the address bound (the port the kernel chose for 0)."""
         loop = asyncio.get_running_loop()
-        self._lost = loop.create_future()
-        transport, _ = await loop.create_datagram_endpoint(lambda: self, local_addr=(host, port))
-        sock: socket.socket = transport.get_extra_info("socket")
-        with contextlib.suppress(OSError):  # the default buffer still works; bursts just overflow it sooner
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
-        address = sock.getsockname()
-        return str(address[0]), int(address[1])
+        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_DGRAM)
+        family, _, _, _, address = infos[0]
+        sock = socket.socket(family, socket.SOCK_DGRAM)
+        try:
+            sock.setblocking(False)
+            with contextlib.suppress(OSError):  # the default buffer still works; bursts just overflow it sooner
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+            sock.bind(address)
+        except OSError:
+            sock.close()
+            raise
+        self._sock, self._loop = sock, loop
+        loop.add_reader(sock.fileno(), self._readable)
+        bound = sock.getsockname()
+        return str(bound[0]), int(bound[1])
 
     @property
     def closed(self) -> bool:
         """True once closed (or never started)."""
-        return self._transport is None or self._transport.is_closing()
+        return self._sock is None
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        """asyncio: the socket is bound."""
-        # Python 3.11's selector transport is not registered as a DatagramTransport subclass: cast, not check.
-        self._transport = cast(asyncio.DatagramTransport, transport)
+    def _readable(self) -> None:
+        sock = self._sock
+        for _ in range(self.BATCH):
+            if sock is None or sock.fileno() < 0:
+                return  # closed by a sink callback
+            try:
+                data, addr = sock.recvfrom(65_536)
+            except BlockingIOError:
+                return
+            except OSError as exc:  # an ICMP error for an earlier answer (the client's port is closed)
+                self._sink.send_failed(exc.strerror or str(exc))
+                continue
+            self._datagram(data, (str(addr[0]), int(addr[1])))
 
-    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-        """asyncio: one datagram arrived."""
+    def _datagram(self, data: bytes, addr: tuple[str, int]) -> None:
         peer = self._peers.get(addr)
         if peer is None:
             peer = self._peers[addr] = UdpPeer(self, addr)
@@ -145,28 +168,23 @@ class UdpListener(asyncio.DatagramProtocol):
             return
         self._sink.packet(data, peer)
 
-    def error_received(self, exc: Exception) -> None:
-        """asyncio: an ICMP error for an earlier answer (the client's port is closed)."""
-        self._sink.send_failed(str(exc))
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        """asyncio: the socket is closed."""
-        if self._lost is not None and not self._lost.done():
-            self._lost.set_result(None)
-
     def sendto(self, packet: bytes, address: tuple[str, int]) -> bool:
-        """One datagram to `address` from the listening socket."""
-        if self._transport is None or self._transport.is_closing():
+        """One datagram to `address` from the listening socket; False when it could not be sent now."""
+        if self._sock is None:
             return False
-        self._transport.sendto(packet, address)
+        try:
+            self._sock.sendto(packet, address)
+        except OSError as exc:  # a full send buffer, or an ICMP error surfacing here
+            self._sink.send_failed(exc.strerror or str(exc))
+            return False
         return True
 
     async def aclose(self) -> None:
-        """Close the socket and wait until asyncio has let go of it."""
-        if self._transport is not None:
-            self._transport.close()
-        if self._lost is not None:
-            await self._lost
+        """Stop reading and close the socket."""
+        if self._sock is not None and self._loop is not None:
+            self._loop.remove_reader(self._sock.fileno())
+            self._sock.close()
+        self._sock = None
 
 
 class _Connection(asyncio.Protocol):
