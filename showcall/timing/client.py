@@ -16,62 +16,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import multiprocessing
 import os
 import signal
-import socket
 import time
 from collections.abc import Callable, Iterable, Sequence
-from multiprocessing.process import BaseProcess
 
 from showcall.errors import TimingCoreError
 from showcall.timing import protocol as p
 from showcall.timing.api import SendItem, TimingStatistics
-from showcall.timing.core import CoreConfig, run_core
-from showcall.timing.ledger import Handover, LatenessWindow, Ledger
+from showcall.timing.core import CoreConfig
+from showcall.timing.ledger import Handover, Ledger, Tally
 from showcall.timing.modes import Mode, mode_named
 from showcall.timing.priority import DEFAULT_RT_PRIORITY
+from showcall.timing.process import CoreProcess, describe_exit
 from showcall.transports.base import Endpoint
 
 __all__ = ["TimingCoreClient"]
 
-SOCKET_BUFFER = 4 << 20
-"""Asked for both ways; the kernel caps it (net.core.wmem_max) — reports never block the core regardless."""
 SPARE_RETRY_S = 1.0
 ENGINE_HEARTBEAT_EVERY = 4
 """The engine's heartbeat goes every 4th check (100 ms): the core only reports it; its own exit is on EOF."""
-
-
-class _CoreProcess:
-    """One spawned core: its process, its end of the socketpair, and what was read from it."""
-
-    def __init__(self, config: CoreConfig) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        for sock in (ours, theirs):
-            for opt in (socket.SO_SNDBUF, socket.SO_RCVBUF):
-                with contextlib.suppress(OSError):
-                    sock.setsockopt(socket.SOL_SOCKET, opt, SOCKET_BUFFER)
-        # daemon: multiprocessing also stops it when the console exits normally.
-        self.process: BaseProcess = ctx.Process(
-            target=run_core, args=(theirs, config), name="showcall-timing-core", daemon=True
-        )
-        self.process.start()
-        theirs.close()  # only the core holds that end now, so its death is end-of-file here
-        ours.setblocking(False)
-        self.sock = ours
-        self.reader = p.FrameReader()
-        self.wbuf = bytearray()
-        self.info: p.CoreInfo | None = None
-        self.spawned_ns = time.monotonic_ns()
-        self.last_heard_ns = self.spawned_ns
-        self.dead = False
-        self.writer_on = False
-
-    @property
-    def pid(self) -> int:
-        """The core's process id."""
-        return self.process.pid or 0
 
 
 class TimingCoreClient:
@@ -107,11 +71,11 @@ class TimingCoreClient:
         self._restart_window_ns = restart_window_ns
         self._ledger = Ledger()
         self._rbuf = memoryview(bytearray(256 * 1024))
-        self._lateness = LatenessWindow(window)
+        self._tally = Tally(window)
         self._listeners: list[Callable[[p.Report], None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._active: _CoreProcess | None = None
-        self._spare: _CoreProcess | None = None
+        self._active: CoreProcess | None = None
+        self._spare: CoreProcess | None = None
         self._tick_handle: asyncio.TimerHandle | None = None
         self._spare_handle: asyncio.TimerHandle | None = None
         self._started: asyncio.Future[p.CoreInfo] | None = None
@@ -119,7 +83,6 @@ class TimingCoreClient:
         self._restart_times: list[int] = []
         self._closed = False
         self._panic_token = 0
-        self._counts = {"scheduled": 0, "sent": 0, "failed": 0, "cancelled": 0, "early": 0, "over1": 0, "over5": 0}
         self._restarts = 0
         self._ticks = 0
 
@@ -144,27 +107,27 @@ class TimingCoreClient:
             raise TimingCoreError("the timing core did not start") from None
 
     async def aclose(self) -> None:
-        """Stop the cores; items still pending are reported `Cancelled` with reason `closed`."""
+        """Stop the cores, reading their last reports; items never sent are reported `Cancelled`, `closed`."""
         if self._closed:
             return
-        self._closed = True
+        self._closed = True  # from here a core's exit is expected: no CoreLost, no restart
         for handle in (self._tick_handle, self._spare_handle):
             if handle is not None:
                 handle.cancel()
         procs = [c for c in (self._active, self._spare) if c is not None]
-        self._active = self._spare = None
         for core in procs:
             self._write(core, p.Shutdown())
-            self._detach(core)
-            core.sock.close()  # end of file tells the core to go even if Shutdown did not fit
-        for _ in range(100):
+        for _ in range(100):  # the reader callbacks keep settling reports meanwhile
             if not any(c.process.is_alive() for c in procs):
                 break
             await asyncio.sleep(0.01)
         for core in procs:
-            if core.process.is_alive():
-                core.process.kill()
-            core.process.join(1.0)
+            self._kill(core)
+            if not core.dead:
+                self._read(core)  # what it wrote before exiting
+                self._detach(core)
+            core.sock.close()
+        self._active = self._spare = None
         left = self._ledger.take_all()
         if left:
             self._emit([p.Cancelled(tuple(i.item_id for i in left), "closed")])
@@ -199,7 +162,7 @@ class TimingCoreClient:
             return
         self._require_active()
         self._ledger.add(items)
-        self._counts["scheduled"] += len(items)
+        self._tally.scheduled += len(items)
         self._command(p.Schedule(tuple(items)))
 
     def cancel_items(self, item_ids: Iterable[int]) -> None:
@@ -234,20 +197,9 @@ class TimingCoreClient:
 
     def statistics(self) -> TimingStatistics:
         """Counters, lateness over the last `window` sends, and what the core was granted."""
-        c, info, win = self._counts, self.info, self._lateness
-        return TimingStatistics(
-            scheduled=c["scheduled"],
-            sent=c["sent"],
-            failed=c["failed"],
-            cancelled=c["cancelled"],
+        info = self.info
+        return self._tally.snapshot(
             pending=len(self._ledger),
-            early=c["early"],
-            late_over_1ms=c["over1"],
-            late_over_5ms=c["over5"],
-            window=len(win),
-            lateness_p50_us=win.percentile_us(0.5),
-            lateness_p99_us=win.percentile_us(0.99),
-            lateness_max_us=win.percentile_us(1.0),
             mode=self.mode.name,
             priority=info.priority if info else "",
             realtime=info.realtime if info else False,
@@ -257,8 +209,8 @@ class TimingCoreClient:
 
     # ---- plumbing ------------------------------------------------------------------------------
 
-    def _spawn(self) -> _CoreProcess:
-        core = _CoreProcess(self._config)
+    def _spawn(self) -> CoreProcess:
+        core = CoreProcess(self._config)
         loop = self._require_loop()
         loop.add_reader(core.sock.fileno(), self._on_readable, core)
         loop.add_reader(core.process.sentinel, self._on_exit, core)
@@ -272,17 +224,17 @@ class TimingCoreClient:
     def _command(self, message: p.Command) -> None:
         self._write(self._require_active(), message)
 
-    def _require_active(self) -> _CoreProcess:
+    def _require_active(self) -> CoreProcess:
         self._require_loop()
         if self._active is None:
             raise TimingCoreError("the timing core failed repeatedly and was not restarted")
         return self._active
 
-    def _write(self, core: _CoreProcess, message: p.Message) -> None:
+    def _write(self, core: CoreProcess, message: p.Message) -> None:
         core.wbuf += p.encode(message)
         self._flush(core)
 
-    def _flush(self, core: _CoreProcess) -> None:
+    def _flush(self, core: CoreProcess) -> None:
         if core.dead:
             return
         try:
@@ -300,17 +252,19 @@ class TimingCoreClient:
                 self._loop.remove_writer(core.sock.fileno())
             core.writer_on = want
 
-    def _detach(self, core: _CoreProcess) -> None:
+    def _detach(self, core: CoreProcess) -> None:
         if self._loop is None or core.dead:
             return
         core.dead = True
-        with contextlib.suppress(ValueError, OSError):
-            self._loop.remove_reader(core.sock.fileno())
-            self._loop.remove_writer(core.sock.fileno())
-        with contextlib.suppress(ValueError, OSError):
-            self._loop.remove_reader(core.process.sentinel)
+        for remove, fd in (
+            (self._loop.remove_reader, core.sock.fileno()),
+            (self._loop.remove_writer, core.sock.fileno()),
+            (self._loop.remove_reader, core.process.sentinel),
+        ):
+            with contextlib.suppress(ValueError, OSError):
+                remove(fd)
 
-    def _read(self, core: _CoreProcess) -> bool:
+    def _read(self, core: CoreProcess) -> bool:
         """Read and act on everything available; False at end of file."""
         alive = True
         buf = self._rbuf
@@ -343,21 +297,10 @@ class TimingCoreClient:
         return alive
 
     def _settle(self, reports: list[p.Report]) -> None:
-        c = self._counts
         for report in reports:
             self._ledger.settle(report)
-            if isinstance(report, p.Sent):
-                c["sent"] += 1
-                late = report.late_ns
-                self._lateness.add(late)
-                c["early"] += late < 0
-                c["over1"] += late > 1_000_000
-                c["over5"] += late > 5_000_000
-            elif isinstance(report, p.SendFailed):
-                c["failed"] += 1
-            elif isinstance(report, p.Cancelled):
-                c["cancelled"] += len(report.item_ids)
-            elif isinstance(report, p.CoreInfo):
+            self._tally.count(report)
+            if isinstance(report, p.CoreInfo):
                 if self._started is not None and not self._started.done():
                     self._started.set_result(report)
                 if self._awaiting_restart is not None:
@@ -377,13 +320,13 @@ class TimingCoreClient:
 
     # ---- death, hangs, restarts ----------------------------------------------------------------
 
-    def _on_readable(self, core: _CoreProcess) -> None:
+    def _on_readable(self, core: CoreProcess) -> None:
         if core.dead:
             return
         if not self._read(core):
             self._gone(core, "the core closed its connection")
 
-    def _on_exit(self, core: _CoreProcess) -> None:
+    def _on_exit(self, core: CoreProcess) -> None:
         if not core.dead:
             self._gone(core, None)
 
@@ -407,8 +350,11 @@ class TimingCoreClient:
         elif core.info is None and now - core.spawned_ns > self._start_timeout_ns:
             self._gone(core, "the core did not start")
 
-    def _gone(self, core: _CoreProcess, reason: str | None) -> None:
+    def _gone(self, core: CoreProcess, reason: str | None) -> None:
         """`core` died or hung (`reason`; None: its process exited, the exit status says how)."""
+        if self._closed:  # an exit asked for by aclose: its reports were read up to end of file
+            self._detach(core)
+            return
         if core is self._spare:
             self._detach(core)
             self._kill(core)
@@ -416,7 +362,7 @@ class TimingCoreClient:
             self._spare = None
             self._respawn_spare_later()
             return
-        if core is not self._active or self._closed:
+        if core is not self._active:
             return
         detected = time.monotonic_ns()
         self._detach(core)
@@ -424,7 +370,7 @@ class TimingCoreClient:
         self._read(core)  # whatever it wrote before it died is still in the socket: settle it first
         core.sock.close()
         if reason is None:
-            reason = f"the core process exited ({_describe_exit(core.process.exitcode)})"
+            reason = f"the core process exited ({describe_exit(core.process.exitcode)})"
         now = time.monotonic_ns()
         self._restart_times = [t for t in self._restart_times if now - t < self._restart_window_ns]
         restarting = len(self._restart_times) < self._max_restarts
@@ -480,19 +426,8 @@ class TimingCoreClient:
             self._spare_handle = self._loop.call_later(delay, respawn)
 
     @staticmethod
-    def _kill(core: _CoreProcess) -> None:
+    def _kill(core: CoreProcess) -> None:
         if core.process.is_alive():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(core.pid, signal.SIGKILL)
         core.process.join(1.0)
-
-
-def _describe_exit(code: int | None) -> str:
-    if code is None:
-        return "still running"
-    if code < 0:
-        try:
-            return f"killed by {signal.Signals(-code).name}"
-        except ValueError:
-            return f"killed by signal {-code}"
-    return f"exit status {code}"

@@ -5,16 +5,17 @@ it comes and send everything due, back to back; otherwise wait (a timerfd at the
 control socket and the outputs' descriptors) until `deadline - guard`, a command, feedback or housekeeping.
 
 While spinning the only other system call is a zero-timeout poll of the control socket every 20 µs (none in
-the last 100 µs), so a panic or cancel still lands at once. Frames are looked at by kind before they are
-unpickled: a `Panic` jumps ahead of everything (schedules still unread are cancelled with it); cheap frames
-(cancels, heartbeats) are handled at once; a `Schedule` or `SetEndpoints` arriving within a millisecond of a
-deadline waits until after the send. Reports are buffered and written without ever blocking, so an engine
-busy rendering can never hold a send back. The core exits when the engine's end of the socket closes.
+the last 100 µs), so a panic or cancel still lands at once. 60 µs before the deadline the batch is taken
+from the queue and the send loop run dry over it, so the code and data of the send are warm when the clock
+reads the deadline. Frames are looked at by kind before they are unpickled: a `Panic` jumps ahead of
+everything (schedules still unread are cancelled with it); cheap frames (cancels, heartbeats) are handled
+at once; a `Schedule` or `SetEndpoints` arriving within a millisecond of a deadline waits until after the
+send (50 ms at most). Reports are buffered and written without ever blocking, so an engine busy rendering
+can never hold a send back. The core exits when the engine's end of the socket closes.
 """
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import os
 import select
@@ -29,10 +30,11 @@ from dataclasses import dataclass
 from showcall.timing import protocol as p
 from showcall.timing.api import SendItem
 from showcall.timing.modes import Mode
+from showcall.timing.outputs import Outputs
 from showcall.timing.priority import DEFAULT_RT_PRIORITY, DEFAULT_SLICE_NS, PriorityGrant, acquire
 from showcall.timing.queue import DuplicateItemError, Queued, SendQueue
 from showcall.timing.waiter import Waiter
-from showcall.transports.base import DeviceDownError, Endpoint, LinkStatus, Output
+from showcall.transports.base import DeviceDownError, Endpoint, Output
 from showcall.transports.factory import make_output
 
 __all__ = ["Core", "CoreConfig", "run_core"]
@@ -95,10 +97,8 @@ class Core:
         self.guard_ns = config.mode.guard_for(grant.realtime if grant is not None else True)
         self.grant = grant
         self.queue = SendQueue()
-        self.outputs: dict[str, Output] = {}
         self.stopping = False
         self._clock = clock
-        self._factory = output_factory
         self._sock = sock
         sock.setblocking(False)
         self._fd = sock.fileno()
@@ -112,8 +112,7 @@ class Core:
         self._waiter = waiter if waiter is not None else Waiter()
         self._waiter.selector.register(sock, selectors.EVENT_READ, "control")
         self._watching_write = False
-        self._registered: dict[str, tuple[int, int]] = {}
-        self._status: dict[str, LinkStatus] = {}
+        self.outputs = Outputs(self._waiter.selector, output_factory, self._reports.append)
         self._inflight: list[Queued] = []
         self._inflight_pos = 0
         now = clock()
@@ -161,10 +160,9 @@ class Core:
         wake = self._next_heartbeat
         if due is not None:
             wake = min(wake, due - self.guard_ns)
-        for out in self.outputs.values():
-            at = out.next_service_ns()
-            if at is not None:
-                wake = min(wake, at)
+        service_at = self.outputs.next_service_ns()
+        if service_at is not None:
+            wake = min(wake, service_at)
         for key, mask in self._waiter.wait(wake):
             if key.data == "control":
                 if mask & selectors.EVENT_READ:
@@ -172,7 +170,7 @@ class Core:
                 if mask & selectors.EVENT_WRITE:
                     self.flush()
             else:
-                self._output_ready(str(key.data), mask)
+                self.outputs.ready(str(key.data), mask, self._clock())
         self.process_frames()
         self.housekeeping(self._clock())
         self.flush()
@@ -225,7 +223,7 @@ class Core:
                 reports.append(p.Sent(item.item_id, item.cue, item.device, item.deadline_ns, sent_ns))
             else:
                 reports.append(p.SendFailed(item.item_id, item.cue, item.device, item.deadline_ns, sent_ns, reason))
-                self._note_status(item.device)
+                self.outputs.note_status(item.device)
         return len(stamps)
 
     def _transmit(self, batch: list[Queued], dry: bool) -> tuple[list[int], dict[int, str]]:
@@ -235,7 +233,7 @@ class Core:
         item shows in how long a 512-message cue takes to leave.
         """
         clock = self._clock
-        outputs = self.outputs
+        outputs = self.outputs.by_device
         poll = self._poll.poll
         stamps: list[int] = []
         failures: dict[int, str] = {}
@@ -330,14 +328,7 @@ class Core:
         cancelled += old.cancel_all()
         if cancelled:
             self._reports.append(p.Cancelled(tuple(cancelled), "panic"))
-        sent = failed = 0
-        for out in self.outputs.values():
-            for packet in out.endpoint.panic:
-                try:
-                    out.send(out.frame(packet))
-                    sent += 1
-                except DeviceDownError:
-                    failed += 1
+        sent, failed = self.outputs.send_stop_packets()
         for i, panic in enumerate(panics):
             count = len(cancelled) if i == 0 else 0
             self._reports.append(p.PanicDone(panic.token, count, panic.requested_ns, cancelled_ns, sent, failed))
@@ -355,7 +346,7 @@ class Core:
             if ids:
                 self._reports.append(p.Cancelled(tuple(ids), "cue"))
         elif isinstance(message, p.SetEndpoints):
-            self._set_endpoints(message.endpoints)
+            self.outputs.set_endpoints(message.endpoints, self._clock(), self.queue)
         elif isinstance(message, p.Shutdown):
             self.stopping = True
         # A Panic never gets here (process_frames hands every panic to _panic_jump first), and an
@@ -363,7 +354,7 @@ class Core:
 
     def _schedule(self, items: tuple[SendItem, ...]) -> None:
         for item in items:
-            out = self.outputs.get(item.device)
+            out = self.outputs.by_device.get(item.device)
             try:
                 wire = out.frame(item.payload) if out is not None else item.payload
                 self.queue.add(item, wire)
@@ -373,36 +364,7 @@ class Core:
                     p.SendFailed(item.item_id, item.cue, item.device, item.deadline_ns, self._clock(), reason)
                 )
 
-    def _set_endpoints(self, endpoints: tuple[Endpoint, ...]) -> None:
-        wanted = {e.device: e for e in endpoints}
-        for device in list(self.outputs):
-            if device not in wanted or self.outputs[device].endpoint != wanted[device]:
-                self._unregister(device)
-                self.outputs.pop(device).close()
-                self._status.pop(device, None)
-        now = self._clock()
-        for device, endpoint in wanted.items():
-            if device in self.outputs:
-                continue
-            out = self._factory(endpoint)
-            self.outputs[device] = out
-            out.open(now)
-            for entry in self.queue.entries_for_device(device):
-                entry.wire = out.frame(entry.item.payload)
-            self._note_status(device)
-        self._sync_registrations()
-
     # ---- outputs and housekeeping --------------------------------------------------------------
-
-    def _output_ready(self, device: str, mask: int) -> None:
-        out = self.outputs.get(device)
-        if out is None:
-            return
-        now = self._clock()
-        packets = out.on_ready(now, bool(mask & selectors.EVENT_READ), bool(mask & selectors.EVENT_WRITE))
-        self._reports.extend(p.Feedback(device, packet, now) for packet in packets)
-        self._note_status(device)
-        self._sync_registrations()
 
     def housekeeping(self, now: int) -> None:
         """Heartbeat always; outputs' service, gc and the parent check only away from deadlines."""
@@ -412,12 +374,7 @@ class Core:
         due = self.queue.next_deadline()
         quiet = due is None or due - now > self.guard_ns + EXPENSIVE_MARGIN_NS
         if quiet or now - self._last_service > SERVICE_MAX_WAIT_NS:
-            for device, out in self.outputs.items():
-                at = out.next_service_ns()
-                if at is not None and at <= now:
-                    out.service(now)
-                    self._note_status(device)
-            self._sync_registrations()
+            self.outputs.service(now)
             self._last_service = now
             if self.config.parent_pid and os.getppid() != self.config.parent_pid:
                 self.stopping = True
@@ -426,41 +383,14 @@ class Core:
             gc.collect()
             self._last_gc = self._clock()
 
-    def _note_status(self, device: str) -> None:
-        out = self.outputs.get(device)
-        if out is None:
-            return
-        status = out.status()
-        if self._status.get(device) != status:
-            self._status[device] = status
-            self._reports.append(p.DeviceStatus(device, status.state.value, status.detail))
-
-    def _sync_registrations(self) -> None:
-        for device, out in self.outputs.items():
-            fd = out.fileno()
-            events = selectors.EVENT_READ | (selectors.EVENT_WRITE if out.wants_write() else 0)
-            want = (fd, events) if fd is not None else None
-            if self._registered.get(device) == want:
-                continue
-            self._unregister(device)
-            if want is not None:
-                self._waiter.selector.register(want[0], want[1], device)
-                self._registered[device] = want
-
-    def _unregister(self, device: str) -> None:
-        old = self._registered.pop(device, None)
-        if old is not None:
-            # The output may have closed its socket already; epoll forgot it with the descriptor.
-            with contextlib.suppress(KeyError, ValueError, OSError):
-                self._waiter.selector.unregister(old[0])
-
     # ---- reports -------------------------------------------------------------------------------
 
     def flush(self) -> None:
         """Frame pending reports and write what the socket takes now; never blocks."""
         if self._reports:
-            reports, self._reports = self._reports, []
-            self._wbuf += p.encode(p.ReportBatch(tuple(reports)))
+            batch = p.ReportBatch(tuple(self._reports))
+            self._reports.clear()  # cleared in place: Outputs holds this list's append
+            self._wbuf += p.encode(batch)
         if self._wbuf:
             try:
                 n = self._sock.send(self._wbuf)
@@ -482,7 +412,5 @@ class Core:
 
     def close(self) -> None:
         """Close the outputs and the waiter (the socket belongs to the caller)."""
-        for out in self.outputs.values():
-            out.close()
-        self.outputs.clear()
+        self.outputs.close()
         self._waiter.close()

@@ -25,7 +25,7 @@ from typing import Protocol
 
 from showcall.timing import protocol as p
 from showcall.timing.api import SendItem, TimingStatistics
-from showcall.timing.ledger import LatenessWindow
+from showcall.timing.ledger import Tally
 from showcall.timing.queue import DuplicateItemError, SendQueue
 from showcall.transports.base import Endpoint
 
@@ -85,8 +85,7 @@ class FakeTimingCore:
         self._down: dict[str, str] = {}
         self._outbox: list[p.Report] = []
         self._listeners: list[Callable[[p.Report], None]] = []
-        self._lateness = LatenessWindow()
-        self._counts = {"scheduled": 0, "sent": 0, "failed": 0, "cancelled": 0, "over1": 0, "over5": 0}
+        self._tally = Tally()
         self._panics = 0
         self._restarts = 0
 
@@ -110,7 +109,7 @@ class FakeTimingCore:
             seen.add(item.item_id)
         for item in items:
             self._queue.add(item)
-        self._counts["scheduled"] += len(items)
+        self._tally.scheduled += len(items)
 
     def cancel_items(self, item_ids: Iterable[int]) -> None:
         """Cancel these items if still pending."""
@@ -148,20 +147,8 @@ class FakeTimingCore:
 
     def statistics(self) -> TimingStatistics:
         """Counters and lateness, as the real client reports them."""
-        c, win = self._counts, self._lateness
-        return TimingStatistics(
-            scheduled=c["scheduled"],
-            sent=c["sent"],
-            failed=c["failed"],
-            cancelled=c["cancelled"],
+        return self._tally.snapshot(
             pending=len(self._queue),
-            early=0,
-            late_over_1ms=c["over1"],
-            late_over_5ms=c["over5"],
-            window=len(win),
-            lateness_p50_us=win.percentile_us(0.5),
-            lateness_p99_us=win.percentile_us(0.99),
-            lateness_max_us=win.percentile_us(1.0),
             mode=self.mode,
             priority="fake (virtual time)",
             realtime=False,
@@ -214,7 +201,7 @@ class FakeTimingCore:
         """Deliver the reports waiting (cancellations, panic, device status) to subscribers."""
         outbox, self._outbox = self._outbox, []
         for report in outbox:
-            self._count(report)
+            self._tally.count(report)
             self.delivered.append(report)
             for listener in list(self._listeners):
                 listener(report)
@@ -246,15 +233,3 @@ class FakeTimingCore:
     def _cancelled(self, ids: list[int], reason: str) -> None:
         if ids:
             self._outbox.append(p.Cancelled(tuple(ids), reason))
-
-    def _count(self, report: p.Report) -> None:
-        c = self._counts
-        if isinstance(report, p.Sent):
-            c["sent"] += 1
-            self._lateness.add(report.late_ns)
-            c["over1"] += report.late_ns > 1_000_000
-            c["over5"] += report.late_ns > 5_000_000
-        elif isinstance(report, p.SendFailed):
-            c["failed"] += 1
-        elif isinstance(report, p.Cancelled):
-            c["cancelled"] += len(report.item_ids)

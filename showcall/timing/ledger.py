@@ -11,11 +11,11 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from showcall.timing.api import SendItem
+from showcall.timing.api import SendItem, TimingStatistics
 from showcall.timing.protocol import Cancelled, Report, SendFailed, Sent
 from showcall.timing.queue import DuplicateItemError
 
-__all__ = ["Handover", "LatenessWindow", "Ledger"]
+__all__ = ["Handover", "LatenessWindow", "Ledger", "Tally"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,3 +118,51 @@ class LatenessWindow:
         values = self._sorted
         rank = min(len(values) - 1, max(0, int(fraction * len(values) + 0.999999) - 1))
         return values[rank] / 1000
+
+
+class Tally:
+    """Counts of what was scheduled and reported, and recent lateness: what `statistics()` returns."""
+
+    def __init__(self, window: int = 4096) -> None:
+        self.scheduled = self.sent = self.failed = self.cancelled = 0
+        self.early = self.over_1ms = self.over_5ms = 0
+        self.lateness = LatenessWindow(window)
+
+    def count(self, report: Report) -> None:
+        """Count one report (anything but a final report is ignored)."""
+        if isinstance(report, Sent):
+            self.sent += 1
+            late = report.late_ns
+            self.lateness.add(late)
+            self.early += late < 0
+            self.over_1ms += late > 1_000_000
+            self.over_5ms += late > 5_000_000
+        elif isinstance(report, SendFailed):
+            self.failed += 1
+        elif isinstance(report, Cancelled):
+            self.cancelled += len(report.item_ids)
+
+    def snapshot(
+        self, *, pending: int, mode: str, priority: str, realtime: bool, core_pid: int | None, restarts: int
+    ) -> TimingStatistics:
+        """The immutable statistics, with what the caller knows about the core."""
+        win = self.lateness
+        return TimingStatistics(
+            scheduled=self.scheduled,
+            sent=self.sent,
+            failed=self.failed,
+            cancelled=self.cancelled,
+            pending=pending,
+            early=self.early,
+            late_over_1ms=self.over_1ms,
+            late_over_5ms=self.over_5ms,
+            window=len(win),
+            lateness_p50_us=win.percentile_us(0.5),
+            lateness_p99_us=win.percentile_us(0.99),
+            lateness_max_us=win.percentile_us(1.0),
+            mode=mode,
+            priority=priority,
+            realtime=realtime,
+            core_pid=core_pid,
+            restarts=restarts,
+        )

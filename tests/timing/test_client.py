@@ -21,6 +21,7 @@ from showcall.timing import (
     Cancelled,
     CoreLost,
     CoreRestarted,
+    DeviceStatus,
     PanicDone,
     Report,
     SendItem,
@@ -203,3 +204,17 @@ def _state(pid: int) -> bytes:
         return Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0]
     except (FileNotFoundError, IndexError):
         return b"Z"
+
+
+async def test_closing_reports_what_was_sent_and_cancels_the_rest(receiver: UdpReceiver) -> None:
+    reports: list[Report] = []
+    core = TimingCoreClient(endpoints=[receiver.endpoint("lx")], realtime=False)
+    await core.start()
+    core.subscribe(reports.append)
+    now = time.monotonic_ns()
+    core.schedule([SendItem(1, "LX 1", now + 10 * MS, "lx", b"a"), SendItem(2, "LX 2", now + 60_000 * MS, "lx", b"b")])
+    await until(lambda: len(receiver.drain()) == 1, "the first send on the wire")
+    await core.aclose()
+    assert [type(r) for r in reports if not isinstance(r, DeviceStatus)] == [Sent, Cancelled]
+    assert reports[-1] == Cancelled((2,), "closed")
+    assert not any(isinstance(r, CoreLost) for r in reports)
