@@ -67,6 +67,7 @@ class DeviceHealth:
     last_feedback: str = ""
     last_feedback_ns: int | None = None
     failed: int = 0
+    decoded_feedback: bool = False
 
     @property
     def down(self) -> bool:
@@ -112,6 +113,7 @@ class ShowFeed:
         self.notice: Notice | None = None
         self.panicked = False
         self.last_cue: str | None = None
+        self.last_cue_name = ""  # "LX 12", for the timing panel
         self.last_cue_late_us: float | None = None
         self.late_sends = 0
         self.last_late = ""
@@ -208,6 +210,7 @@ class ShowFeed:
             changes.structure = True
             self._row(event.cue)
             self.last_cue, self.last_cue_late_us = event.cue, None
+            self.last_cue_name = f"{event.dept} {event.cue}".strip()
             if event.source == "operator":
                 self.notice = Notice("go", "go", f"GO {event.dept} {event.cue}", at, event.cue, event.dept, "operator")
             self._log(at, "go", f"GO {event.dept} {event.cue} ({event.source})")
@@ -244,7 +247,7 @@ class ShowFeed:
             self.errors += 1
             self._log(at, "error", event.message)
         elif isinstance(event, ev.FeedbackEvent):
-            self._feedback(event.device, f"{event.report} {event.detail}".strip(), at)
+            self._feedback(event.device, f"{event.report} {event.detail}".strip(), at, decoded=True)
         self._changed()
 
     def _show_state(self, event: ev.Event) -> None:
@@ -305,11 +308,13 @@ class ShowFeed:
             event.mono_ns, kind, f"device {event.device} {event.status}" + (f": {event.detail}" if event.detail else "")
         )
 
-    def _feedback(self, device: str, text: str, at_ns: int) -> None:
+    def _feedback(self, device: str, text: str, at_ns: int, *, decoded: bool = False) -> None:
         health = self.devices.get(device)
-        if health is not None:
-            health.last_feedback, health.last_feedback_ns = text, at_ns
-            self._changes.devices = True
+        if health is None or (health.decoded_feedback and not decoded):
+            return  # once the profile decodes this device's feedback, its words beat the raw packet
+        health.decoded_feedback |= decoded
+        health.last_feedback, health.last_feedback_ns = text, at_ns
+        self._changes.devices = True
 
     def _on_report(self, report: p.Report) -> None:
         if isinstance(report, p.Feedback):

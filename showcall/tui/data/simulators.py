@@ -1,9 +1,9 @@
 """Provides the console's side of the simulators: what each one received, one line per message.
 
-The rig (showcall.sim) calls back with one record per message a simulator received. The console
-needs only a device name and a one-line text from each, so it reads them through this small
-protocol and tolerates records that carry more (or name things differently), so the pane keeps
-working while the rig grows.
+The rig (showcall.sim) calls back with one record per thing a simulator saw or did: a message
+received, an answer sent, a state change. The console needs only a device name, a kind and a
+one-line text from each, so it reads them through this small protocol and tolerates records that
+carry more (or name things differently), so the pane keeps working while the rig grows.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from showcall.tui.data.packets import describe_packet
 
 @runtime_checkable
 class ReceivedRecord(Protocol):
-    """One message a simulator received: which device, and a one-line description."""
+    """One thing a simulator saw or did: which device, what kind, and a one-line description."""
 
     device: str
+    kind: str
     summary: str
 
 
@@ -37,10 +38,11 @@ class Received:
     device: str
     text: str
     at_ns: int | None = None
+    kind: str = "received"
 
 
 def describe_record(record: object) -> Received:
-    """Read a rig record: `device` (or `name`), then `summary`, `text` or the raw `packet`/`data` bytes."""
+    """Read a rig record: `device` (or `name`), `kind`, then `summary`, `text` or the raw `packet`/`data` bytes."""
     device = str(getattr(record, "device", None) or getattr(record, "name", None) or "?")
     text: str | None = None
     for attr in ("summary", "text", "message", "description"):
@@ -57,4 +59,5 @@ def describe_record(record: object) -> Received:
     if text is None:
         text = str(record)
     at = getattr(record, "at_ns", None)
-    return Received(device, text, at if isinstance(at, int) else None)
+    kind = getattr(record, "kind", None)
+    return Received(device, text, at if isinstance(at, int) else None, kind if isinstance(kind, str) else "received")

@@ -50,11 +50,12 @@ def time_of_day_ms(ns: int) -> str:
 
 
 def countdown(ns: int) -> str:
-    """A countdown with tenths: `0:01.0`, `12:04.5` (the tenths matter in the last seconds)."""
-    ns = max(0, ns)
-    tenths = ns // 100_000_000
+    """A countdown with tenths: `0:01.0`, `12:04.5`, `1:02:03.4` (the tenths matter in the last seconds)."""
+    tenths = max(0, ns) // 100_000_000
     minutes, rest = divmod(tenths, 600)
-    return f"{minutes}:{rest // 10:02d}.{rest % 10}"
+    hours, minutes = divmod(minutes, 60)
+    head = f"{hours}:{minutes:02d}" if hours else f"{minutes}"
+    return f"{head}:{rest // 10:02d}.{rest % 10}"
 
 
 def lateness(us: float | None) -> str:

@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from showcall.engine.cues import CueState
 from showcall.engine.engine import Engine, Refusal
 from showcall.engine.showclock import ClockSnapshot
 from showcall.engine.timecode import frame_at
@@ -41,6 +42,9 @@ CLOCK_HZ = 10
 """Clock redraws per second: tenths on the countdown, cheap enough at 10,000 cues (see bench.py)."""
 STATS_EVERY_NS = 500_000_000
 """The timing core's statistics sort its lateness window; twice a second is plenty for a p99."""
+UPCOMING_EVERY_NS = 1_000_000_000
+"""The next automatic cue is looked up on every event, and at least this often: timecode chased from
+outside arms cues without an event of its own."""
 FLASH_NS = 500_000_000
 """Half-period of a standby cue light's flash."""
 
@@ -67,7 +71,7 @@ class MainScreen(Screen[None]):
         Binding("up", "standby_previous", "standby", group=STANDBY_KEYS),
         Binding("down", "standby_next", "standby", group=STANDBY_KEYS),
         # Enter: put the selected cue (found with /, clicked, or browsed with PgUp/PgDn) on standby.
-        Binding("enter", "standby_selected", "standby sel", key_display="⏎"),
+        Binding("enter", "standby_selected", "standby", key_display="⏎", group=STANDBY_KEYS),
         # a, then a department's key: that department acknowledges ("standing by").
         Binding("a", "ack_mode", "ack"),
         # /: find a cue by number or words of its label; it becomes the selected cue.
@@ -113,7 +117,15 @@ class MainScreen(Screen[None]):
         self.uses_timecode = any(isinstance(c.cue.go, AtTimecode) for c in engine.cues)
         self._stats: TimingStatistics | None = None
         self._stats_at = -STATS_EVERY_NS
-        self._clocks: ClockSnapshot | None = None
+        # The engine finds the next automatic cue by scanning every cue (~1-10 ms at 10,000 cues), and it
+        # only changes when something fires, arms or moves, which always comes with an event: so it is
+        # looked up on events, and the clocks at 10 Hz are computed from it without a scan.
+        self._upcoming: tuple[str, int] | None = None
+        self._upcoming_stale = True
+        self._upcoming_at = 0
+        self._pending_steps = 0  # arrow presses not yet applied (a held-down key repeats faster than a 10,000-cue move)
+        self._move_scheduled = False
+        self._ready = False  # composed and mounted: redraws before that would find no widgets
 
     # ---- layout -------------------------------------------------------------------------------
 
@@ -137,8 +149,10 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         """Draw everything once, then keep the clocks moving."""
         self.set_interval(1 / CLOCK_HZ, self.draw_status)
+        self.feed.take()  # everything is drawn below, including the log so far
         self.query_one(EventLogView).add(self.feed.log)
-        self.redraw(self.feed.take(), everything=True)
+        self._ready = True
+        self.redraw(Changes(), everything=True)
 
     def on_unmount(self) -> None:
         """Stop listening to the engine."""
@@ -150,14 +164,17 @@ class MainScreen(Screen[None]):
         self.post_message(self.ShowChanged())
 
     def on_main_screen_show_changed(self, _: ShowChanged) -> None:
-        """Apply everything that changed since the last redraw."""
-        self.redraw(self.feed.take())
+        """Apply everything that changed since the last redraw (before mounting, on_mount draws it all)."""
+        if self._ready:
+            self.redraw(self.feed.take())
 
     def redraw(self, changes: Changes, *, everything: bool = False) -> None:
         """Redraw what `changes` touch, then the status (header, standby box, lines, panels)."""
-        if not self.is_mounted:
+        if not self._ready:
             return
         cues = self.query_one(CueList)
+        if changes.structure or changes.playhead or everything:
+            self._upcoming_stale = True
         if changes.playhead or everything:
             self._follow_playhead(cues)
         if changes.structure or everything:
@@ -184,8 +201,10 @@ class MainScreen(Screen[None]):
         """Redraw the header, the standby box, the status lines and the side panels."""
         engine, feed = self.engine, self.feed
         now = engine.clock.now_ns()
-        clocks = self._clocks = engine.clocks()
+        if self._upcoming_stale or now - self._upcoming_at >= UPCOMING_EVERY_NS:
+            self._upcoming, self._upcoming_stale, self._upcoming_at = engine.next_auto(), False, now
         held_for = now - engine.held_since if engine.held_since is not None else 0
+        clocks = engine.showclock.snapshot(now, engine.clock_tod(), self._upcoming, engine.total_held_ns + held_for)
         self.query_one(ShowHeader).show(
             HeaderState(
                 engine.plan.show.info.title,
@@ -293,7 +312,7 @@ class MainScreen(Screen[None]):
             self._stats, self._stats_at = self.scheduler.statistics(), now
         stats, feed = self._stats, self.feed
         return TimingState(
-            last_cue=feed.last_cue,
+            last_cue=feed.last_cue_name or None,
             last_cue_late_us=feed.last_cue_late_us,
             p50_us=stats.lateness_p50_us,
             p99_us=stats.lateness_p99_us,
@@ -355,18 +374,45 @@ class MainScreen(Screen[None]):
         self._now_redraw()
 
     def action_standby_previous(self) -> None:
-        """Move the standby up one cue."""
-        self._command("standby", self.engine.back)
-        self._reselect()
+        """Move the standby up one cue (cues armed to fire by themselves are passed over)."""
+        self._queue_steps(-1)
 
     def action_standby_next(self) -> None:
-        """Move the standby down one cue (past the last cue: nothing on standby)."""
-        engine = self.engine
-        following = engine.playhead + 1
-        if following < len(engine.cues):
-            self._command("standby", lambda: engine.standby(engine.cues[following].id))
+        """Move the standby down one cue (armed cues passed over; at the last cue: past the end)."""
+        self._queue_steps(1)
+
+    def _queue_steps(self, step: int) -> None:
+        """Add up arrow presses and apply them once the keys already waiting are read, so a held-down
+        arrow on a long show moves the standby once per batch instead of once per repeat."""
+        self._pending_steps += step
+        if not self._move_scheduled:
+            self._move_scheduled = True
+            self.call_later(self._apply_steps)
+
+    def _apply_steps(self) -> None:
+        self._move_scheduled = False
+        steps, self._pending_steps = self._pending_steps, 0
+        if steps:
+            self._move_standby(steps)
+
+    def _move_standby(self, steps: int) -> None:
+        engine, count = self.engine, len(self.engine.cues)
+        step = 1 if steps > 0 else -1
+        target = engine.playhead
+        for _ in range(abs(steps)):
+            following = target + step
+            while 0 <= following < count and engine.runs[following].state is CueState.ARMED:
+                following += step  # an armed cue fires by itself: standing it by would only fire it twice
+            if not 0 <= following < count:
+                break
+            target = following
+        if target != engine.playhead:
+            cue = engine.cues[target].id
+            self._command("standby", lambda: engine.standby(cue))
+        elif step < 0:
+            self._command("standby", engine.back)  # at the top: refused, and says why
         else:
-            self._command("standby", engine.skip)
+            self._command("standby", engine.skip)  # at the bottom: past the end, nothing on standby
         self._reselect()
 
     def action_standby_selected(self) -> None:

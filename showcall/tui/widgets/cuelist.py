@@ -22,7 +22,7 @@ from textual.strip import Strip
 from showcall.engine.cues import CueView
 from showcall.tui.data.text import ellipsize, lateness
 
-MARKER, CUE, DEPT, TRIGGER, STATE, LATE = 2, 7, 6, 14, 10, 8
+MARKER, CUE, DEPT, TRIGGER, STATE, LATE = 2, 7, 6, 15, 10, 8
 """Column widths; the label takes what is left."""
 FIXED = MARKER + CUE + DEPT + TRIGGER + STATE + LATE
 CACHE_ROWS = 400

@@ -76,4 +76,7 @@ class ShowHeader(Widget):
         room = max(0, width - len(right) - 2)
         if len(left) > room:
             left = left[: max(0, room - 1)] + "…"
-        return Text(left.ljust(room) + right + " ", no_wrap=True)
+        text = Text(left.ljust(room) + right + " ", no_wrap=True)
+        if verdict.startswith("OVER"):
+            text.stylize("bold yellow", len(text) - len(verdict) - 1, len(text) - 1)  # the word says it too
+        return text

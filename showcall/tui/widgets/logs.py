@@ -24,6 +24,15 @@ KIND_STYLE = {
     "info": "",
 }
 MAX_LINES = 1000
+RECORD_MARK = {
+    "received": ("←", ""),
+    "sent": ("→", "dim"),
+    "state": ("◆", "cyan"),
+    "ignored": ("·", "dim"),
+    "dropped": ("✕", "bold red"),
+    "link": ("⇄", "yellow"),
+}
+"""A simulator record's kind: received from the console, answered, changed state, ignored, dropped, link."""
 
 
 class EventLogView(RichLog):
@@ -47,17 +56,15 @@ class EventLogView(RichLog):
     def add(self, lines: Iterable[LogLine]) -> None:
         """Append these lines (the last MAX_LINES of a burst are enough: older ones scroll away anyway)."""
         batch = list(lines)[-MAX_LINES:]
-        for line in batch:
+        for n, line in enumerate(batch, 1):
             self.write(
                 Text.assemble((time_of_day_ms(line.tod_ns), "dim"), " ", (line.text, KIND_STYLE.get(line.kind, ""))),
-                scroll_end=False,
+                scroll_end=None if n == len(batch) else False,  # scroll once per batch, also when shown later
             )
-        if batch:
-            self.scroll_end(animate=False, immediate=False)
 
 
 class ReceivedLog(RichLog):
-    """What each simulator received, one line per message (rehearsal only)."""
+    """What each simulator received (and answered, and how its state changed), one line each (rehearsal)."""
 
     DEFAULT_CSS = """
     ReceivedLog {
@@ -77,7 +84,9 @@ class ReceivedLog(RichLog):
     def add(self, received: Iterable[Received]) -> None:
         """Append these records."""
         batch = list(received)[-MAX_LINES:]
-        for record in batch:
-            self.write(Text.assemble((f"{record.device:<8}", "bold"), " ", record.text), scroll_end=False)
-        if batch:
-            self.scroll_end(animate=False, immediate=False)
+        for n, record in enumerate(batch, 1):
+            mark, style = RECORD_MARK.get(record.kind, ("?", ""))
+            self.write(
+                Text.assemble((f"{record.device:<8}", "bold"), f" {mark} ", (record.text, style)),
+                scroll_end=None if n == len(batch) else False,
+            )

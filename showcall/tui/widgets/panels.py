@@ -54,11 +54,11 @@ class DevicePanel(Widget):
             text.append(f"  {device.where}", style="dim")
             if device.failed:
                 text.append(f"  {device.failed} failed", style="bold red")
-            sent = ellipsize(device.last_sent, width - 22) if device.last_sent else "nothing yet"
-            text.append(f"\n  sent {sent}  ")
+            sent = ellipsize(device.last_sent, width - 26) if device.last_sent else "nothing yet"
+            text.append(f"\n  sent     {sent}  ")
             text.append(_ago(now_ns, device.last_sent_ns), style="dim")
-            feedback = ellipsize(device.last_feedback, width - 22) if device.last_feedback else "none"
-            text.append(f"\n  back {feedback}  ")
+            feedback = ellipsize(device.last_feedback, width - 26) if device.last_feedback else "none"
+            text.append(f"\n  feedback {feedback}  ")
             text.append(_ago(now_ns, device.last_feedback_ns), style="dim")
         if text != self.content:
             self.content = text
