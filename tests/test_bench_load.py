@@ -1,0 +1,78 @@
+"""`showcall bench load` as a user runs it: its help, and a tiny run that prints every figure.
+
+The figures' values are not checked: speed is what the benchmark reports, not what a test asserts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SECONDS = r"\d+\.\d{3} s"
+
+
+def showcall(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "showcall", *args], cwd=REPO, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def test_help_names_every_option() -> None:
+    result = showcall("bench", "load", "--help")
+    assert result.returncode == 0
+    for option in ("--cues", "--runs", "--show", "--json"):
+        assert option in result.stdout
+
+
+def test_bench_lists_load() -> None:
+    result = showcall("bench", "--help")
+    assert result.returncode == 0
+    assert re.search(r"^\s+load\s", result.stdout, re.MULTILINE)
+
+
+def test_a_tiny_run_prints_every_figure_and_verdict() -> None:
+    result = showcall("bench", "load", "--cues", "200", "--runs", "1")
+    assert (result.returncode, result.stderr) == (0, "")
+    lines = result.stdout.splitlines()
+    assert re.fullmatch(
+        r"Loading a generated 200-cue show \([\d,]+ KiB\), in-process, median of 1 fresh process\(es\):", lines[0]
+    )
+    for label in ("read YAML", "validate + expand", "lint", "compile", "stages together"):
+        assert any(re.fullmatch(rf"  {re.escape(label)} +{SECONDS}", line) for line in lines), label
+    assert any(
+        re.fullmatch(rf"  load_show +{SECONDS}   target < 1\.5 s \(for 10000 cues; this show has 200\)", line)
+        for line in lines
+    )
+    assert "`showcall check` wall time, interpreter start-up included, median of 1:" in lines
+    assert any(
+        re.fullmatch(rf"  shows/summit\.yaml +{SECONDS}   target < 0\.5 s: (met|MISSED)", line) for line in lines
+    )
+    assert any(re.fullmatch(rf"  200-cue show +{SECONDS}", line) for line in lines)
+
+
+def test_json_has_every_figure() -> None:
+    result = showcall("bench", "load", "--cues", "50", "--runs", "1", "--json")
+    assert result.returncode == 0
+    figures = json.loads(result.stdout)
+    assert figures["runs"] == 1
+    assert figures["generated_show"]["cues"] == 50
+    load = figures["load"]
+    assert set(load["stages_s"]) == {"read_yaml", "validate_expand", "lint", "compile"}
+    assert all(value > 0 for value in load["stages_s"].values())
+    assert load["load_show_s"] > 0
+    assert load["met"] is None  # the target is for 10,000 cues
+    check = figures["check"]
+    assert check["show"] == "shows/summit.yaml"
+    assert check["wall_s"] > 0
+    assert check["generated_wall_s"] > 0
+    assert isinstance(check["met"], bool)
+
+
+def test_a_missing_typical_show_is_a_usage_error() -> None:
+    result = showcall("bench", "load", "--cues", "10", "--runs", "1", "--show", "no/such.yaml")
+    assert result.returncode == 2
+    assert "no show at no/such.yaml" in result.stderr
