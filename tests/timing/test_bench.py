@@ -31,19 +31,19 @@ def test_bad_arguments_exit_2_before_starting_anything(capsys: pytest.CaptureFix
 @pytest.mark.slow
 def test_a_short_run_reports_every_figure_as_json() -> None:
     # Small counts: this proves the machinery end to end (processes, receiver, JSON), not the figures.
-    cmd = [sys.executable, "-m", "showcall.timing.bench", "--json", "--no-rt", "--samples", "60", "--conditions",
-           "idle,ui", "--modes", "precise,sleep", "--bursts", "2", "--burst-size", "64", "--panics", "2",
-           "--cpu-seconds", "0.5"]  # fmt: skip
+    cmd = [sys.executable, "-m", "showcall.timing.bench", "--json", "--no-rt", "--samples", "40", "--conditions",
+           "ui", "--modes", "precise,sleep", "--bursts", "2", "--burst-size", "64", "--panics", "2",
+           "--cpu-seconds", "0.3"]  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=180, check=True)
     result = json.loads(done.stdout)
     assert result["environment"]["realtime_requested"] is False
     assert result["environment"]["priority"].startswith("SCHED_OTHER")
-    for condition in ("idle", "ui"):
+    for condition in ("ui",):
         row = result["conditions"][condition]
         for who in ("core", "naive"):
             for where in ("wire", "sender"):
                 summary = row[who][where]
-                assert summary["n"] + summary["lost"] == 60
+                assert summary["n"] + summary["lost"] == 40
         assert row["core"]["wire"]["early"] == row["core"]["sender"]["early"] == 0
         assert row["core"]["wire"]["lost"] == 0
     assert set(result["modes"]) == {"precise", "sleep"}
@@ -53,4 +53,4 @@ def test_a_short_run_reports_every_figure_as_json() -> None:
         "p99 on the wire, UI load",
         "early sends by the core, every condition",
     }
-    assert "ui: the naive scheduler and the core, 60 sends each" in done.stderr
+    assert "ui: the naive scheduler and the core, 40 sends each" in done.stderr
