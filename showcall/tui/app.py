@@ -1,7 +1,7 @@
 """Provides `run_app` (what `showcall run` and `showcall rehearse` start) and `ConsoleApp`.
 
-`run_app` opens the show session first, so a broken show file is reported with its located
-problems (ShowFileError, printed by the cli) before the terminal is taken over; then it runs the
+`run_app` opens the show session first, so a broken show file is reported with every located
+problem (`path:line:col: where: message`) before the terminal is taken over; then it runs the
 console on the same asyncio loop as the engine and the timing-core client, and closes the session
 (timing core stopped, simulators stopped, log closed) however the console ends.
 
@@ -12,6 +12,7 @@ simulators), so tests hand it an engine on virtual time and the real thing hands
 from __future__ import annotations
 
 import asyncio
+import sys
 import tempfile
 import traceback
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from showcall.engine.engine import Engine
+from showcall.errors import ShowFileError
 from showcall.timing.api import Scheduler
 from showcall.tui.data.simulators import SimulatorFeed
 from showcall.tui.screens.main import MainScreen
@@ -119,7 +121,17 @@ def run_app(path: Path, options: SessionOptions) -> int:
 async def _run(path: Path, options: SessionOptions) -> int:
     from showcall.runner.session import ShowSession
 
-    session = await ShowSession.open(path, options)  # problems are raised here, before the TUI starts
+    try:
+        session = await ShowSession.open(path, options)
+    except ShowFileError as exc:  # before the terminal is taken over: every problem, where it is
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        count = len(exc.problems)
+        print(
+            f"showcall: {count} problem{'s' if count != 1 else ''} in {path}; the console did not start",
+            file=sys.stderr,
+        )
+        return 1
     try:
         app = ConsoleApp(ShowLink.of_session(session))
         await app.run_async()
