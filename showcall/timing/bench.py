@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import random
@@ -132,13 +133,16 @@ class _Bench:
     rng: random.Random = field(default_factory=random.Random)
 
     def ids(self, n: int) -> range:
+        """`n` fresh item ids (unique across the whole run)."""
         start, self.next_id = self.next_id, self.next_id + n
         return range(start, start + n)
 
     def progress(self, text: str) -> None:
+        """One line on stderr, so a long run shows it is alive."""
         print(f"[{time.monotonic() - self.started:5.1f} s] {text}", file=sys.stderr, flush=True)
 
     async def client(self, mode: Mode, spare: bool = False) -> TimingCoreClient:
+        """A started core client to the receiver, closed when the run ends."""
         c = TimingCoreClient(endpoints=[self.endpoint], mode=mode, realtime=not self.args.no_rt, warm_spare=spare)
         self.clients.append(c)
         await c.start()
@@ -154,6 +158,7 @@ class _Collector:
         self.unsubscribe = client.subscribe(self.on_report)
 
     def on_report(self, report: p.Report) -> None:
+        """Keep sends and panic acknowledgements."""
         if isinstance(report, p.Sent):
             self.sent[report.item_id] = report
         elif isinstance(report, p.PanicDone):
@@ -288,6 +293,10 @@ async def _latency(bench: _Bench, core: TimingCoreClient, condition: str, n: int
     )
 
 
+def _more_than(seen: dict[int, p.PanicDone], count: int) -> bool:
+    return len(seen) > count
+
+
 def _cpu_of(pids: Sequence[int]) -> int:
     return sum(cpu_ns(pid) for pid in pids if pid)
 
@@ -380,7 +389,7 @@ async def _panic(bench: _Bench, core: TimingCoreClient) -> PanicResult:
             if t % 2:
                 core.schedule([item(t * 1000 + 999, time.monotonic_ns() + 300_000)])
             core.panic()
-            await _until(lambda t=t: len(got.panics) > t, 5)  # type: ignore[misc]
+            await _until(functools.partial(_more_than, got.panics, t), 5)
         await asyncio.sleep(0.1)
         records = bench.receiver.collect()
     got.unsubscribe()

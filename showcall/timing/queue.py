@@ -52,7 +52,7 @@ class SendQueue:
         return self._live
 
     def __contains__(self, item_id: object) -> bool:
-        entry = self._by_id.get(item_id)  # type: ignore[call-overload]
+        entry = self._by_id.get(item_id) if isinstance(item_id, int) else None
         return entry is not None and entry.live
 
     def __iter__(self) -> Iterator[Queued]:
