@@ -8,7 +8,6 @@ counters on stderr. `showcall sim --list` lists the drivers and what each simula
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import signal
 import sys
@@ -70,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"showcall sim: {exc}", file=sys.stderr)
         return 2
+    import asyncio  # here, not at the top: cli.py imports this module for every command, `check` included
+
     return asyncio.run(_serve(simulator, as_json=args.json, out=sys.stdout, err=sys.stderr))
 
 
@@ -129,6 +130,8 @@ def _make(profile: Profile, args: argparse.Namespace) -> Any:
 
 async def _serve(simulator: Any, *, as_json: bool, out: TextIO, err: TextIO) -> int:
     """Run `simulator` until SIGINT or SIGTERM, printing its records."""
+    import asyncio
+
     from showcall.sim.base import Simulator
     from showcall.sim.records import SimRecord
 
