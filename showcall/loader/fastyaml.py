@@ -16,8 +16,9 @@ reads it exactly:
 - JSON drops whether a scalar was quoted, and its type depends on that (`12` is a number, `'12'`
   text). Every string that a plain scalar's core-schema pattern would make something else, and
   every number, is looked up in rapidyaml's tree for its style and source text. Node ids are in
-  document order, so a counter finds the node; each lookup checks the node's text, and the
-  count of nodes must match the tree's.
+  document order, so a counter finds the node; each lookup checks the node's text (which also
+  catches the few strings the JSON emitter rewrites, such as `-.Inf`), and the count of nodes
+  must match the tree's.
 - Tabs, anchors, aliases, tags, directives, more than one document, duplicate keys, line breaks
   other than LF and CRLF, and a block scalar in a file with no final newline are declined: the
   exact reader reports them or reads them by rules this reader does not repeat.
@@ -42,6 +43,7 @@ from showcall.loader.nodes import (
     YInt,
     YMap,
     YSeq,
+    make_number,
     plain_tag,
     plain_value,
     rough_pos,
@@ -225,7 +227,7 @@ class _Builder:
             value: Any = written
             if key[:1] in _LOOK_UP_FIRST and _style_matters(key):  # JSON's keys are all strings: `1:` is not
                 if self._text(self.tree.key(node)) != key:
-                    raise NotFast("node ids out of document order")
+                    raise NotFast("JSON and the tree disagree on a scalar")
                 if self.tree.is_key_plain(node):
                     item = _plain(key)
             kind = value.__class__
@@ -268,13 +270,19 @@ class _Builder:
     def _styled(self, value: str, node: int) -> Any:
         """A string that is text only if it was quoted: `'12'` stays text, `12` is a number."""
         if self._text(self.tree.val(node)) != value:
-            raise NotFast("node ids out of document order")
+            raise NotFast("JSON and the tree disagree on a scalar")
         return _plain(value) if self.tree.is_val_plain(node) else value
 
     def _number(self, written: str, node: int) -> Any:
         """A number, with the source text the file had (rapidyaml's JSON rewrites some)."""
-        number = plain_value(self._text(self.tree.val(node)))
-        if not self.tree.is_val_plain(node) or not isinstance(number, YInt | YFloat) or number != float(written):
+        text = self._text(self.tree.val(node))
+        if not self.tree.is_val_plain(node):
+            raise NotFast("a JSON number from a quoted scalar")
+        if text == written:  # JSON's number grammar is part of the core schema's: int unless . e E
+            is_float = "." in text or "e" in text or "E" in text
+            return make_number(YFloat, float(text), text) if is_float else make_number(YInt, int(text), text)
+        number = plain_value(text)
+        if not isinstance(number, YInt | YFloat) or number != float(written):
             raise NotFast("a number rapidyaml and the core schema read differently")
         return number
 

@@ -50,7 +50,7 @@ class _StringValue:
             return value
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise ValueError(f"expected a string, got {type_name(value)}")
-        return cls.parse(value if isinstance(value, str) else _source_text(value))
+        return _parsed(cls, value if isinstance(value, str) else _source_text(value))
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
@@ -70,6 +70,22 @@ class _StringValue:
         if cls.json_examples:
             out["examples"] = list(cls.json_examples)
         return out
+
+
+_PARSED: dict[tuple[type[_StringValue], str], Any] = {}
+_PARSED_MAX = 4096
+
+
+def _parsed(cls: type[_StringValue], text: str) -> Any:
+    """`cls.parse(text)`, remembered: a large show writes the same few durations thousands of times,
+    and the values are frozen, so one instance can stand for all (a ValueError is not remembered)."""
+    key = (cls, text)
+    value = _PARSED.get(key)
+    if value is None:
+        value = cls.parse(text)
+        if len(_PARSED) < _PARSED_MAX:
+            _PARSED[key] = value
+    return value
 
 
 def type_name(value: object) -> str:
