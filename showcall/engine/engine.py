@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from showcall.compile.plan import CompiledCue, Plan
+from showcall.devices.feedback import FeedbackDecoder
 from showcall.engine import events as ev
 from showcall.engine.clock import Clock
 from showcall.engine.cues import CueRun, CueState, CueView
@@ -100,6 +101,7 @@ class Engine:
         self._listeners: list[Listener] = []
         self._tc_armed: set[int] = set()
         self.device_state: dict[str, tuple[str, str]] = {}
+        self.feedback = FeedbackDecoder(plan)  # reads each device's feedback through its profile
         self._unsubscribe = scheduler.subscribe(self._on_report)
         self.timecode.subscribe(self._timecode_changed)
 
@@ -680,6 +682,10 @@ class Engine:
                 located = self._items.pop(item, None)
                 if located is not None:
                     self.runs[located[0]].unsent.pop(item, None)
+        elif isinstance(report, p.Feedback):
+            for said in self.feedback.decode(report.device, report.packet):
+                if not said.routine:  # heartbeats and ping answers are liveness, not news for the log
+                    self._emit(ev.FeedbackEvent(self._now(), device=said.device, report=said.report, detail=said.detail))
         elif isinstance(report, p.DeviceStatus):
             self.device_state[report.device] = (report.state, report.detail)
             self._emit(ev.DeviceEvent(self._now(), device=report.device, status=report.state, detail=report.detail))

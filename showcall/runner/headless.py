@@ -32,6 +32,8 @@ class HeadlessConsole:
         self.engine.subscribe(self._print)
 
     def _print(self, event: ev.Event) -> None:
+        if self.done.is_set():
+            return  # the run is over: `end` is the last line a script reads
         try:
             self.out.write(event.to_json() + "\n")
             self.out.flush()
@@ -83,7 +85,7 @@ async def run_headless(session: ShowSession, stdin: TextIO | None = None, stdout
     transport = None
     try:
         transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), source)
-    except (ValueError, OSError):  # not a pipe or terminal we can watch: no commands, run on its own
+    except (ValueError, OSError):  # not watchable (a regular file, /dev/null): no commands, run on its own
         eof.set()
 
     async def read_commands() -> None:

@@ -41,6 +41,7 @@ class UdpOutput:
         family, _, _, _, address = infos[0]
         sock = socket.socket(family, socket.SOCK_DGRAM)
         sock.setblocking(False)
+        self._bind_reply_port(sock, family)
         try:
             sock.connect(address)
         except OSError as exc:
@@ -55,6 +56,24 @@ class UdpOutput:
         self._status = LinkStatus(LinkState.ONLINE, "")
         if self.endpoint.keepalive and self.endpoint.keepalive_every_ns:
             self._keepalive_due = now_ns
+
+    def _bind_reply_port(self, sock: socket.socket, family: int) -> None:
+        """Send from the port the device answers on (QLab answers UDP on 53001), so replies reach this socket.
+
+        SO_REUSEPORT lets several devices share that port: the kernel hands each reply to the socket
+        connected to the device that sent it. When the port cannot be had, replies are not read and
+        `stats.last_error` says why; sending is not affected.
+        """
+        port = self.endpoint.reply_port
+        if not port:
+            return
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if hasattr(socket, "SO_REUSEPORT"):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            sock.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", port))
+        except OSError as exc:
+            self.stats.last_error = f"replies on port {port} not readable: {socket_error_text(exc.errno or 0)}"
 
     def status(self) -> LinkStatus:
         """UDP is online once its address resolved, offline after the peer refused a datagram."""

@@ -7,9 +7,7 @@ Tests get helpers through fixtures, never by importing this file, so they work i
 from __future__ import annotations
 
 import asyncio
-import os
 import select
-import shutil
 import textwrap
 import time
 from collections.abc import AsyncIterator, Callable
@@ -23,6 +21,8 @@ from showcall.showfile import require_plan
 from showcall.sim.rig import SimulatorRig, start_simulators
 from showcall.transports.base import Endpoint, LinkState, Output
 from showcall.transports.factory import make_output
+
+from support.tools import require_tool
 
 DEADLINE_S = 5.0  # generous for a loaded 2-core machine; every wait polls and returns as soon as it holds
 
@@ -176,20 +176,6 @@ async def rehearsal(show_plan: Plan) -> AsyncIterator[Rehearsal]:
     finally:
         wire.close()
         await rig.aclose()
-
-
-def require_tool(name: str, package: str) -> str:
-    """The tool's path; when missing, a failure on CI (the `CI` variable is set) and a skip elsewhere.
-
-    The same rule as tests/transports/conftest.py (conftest files cannot import each other).
-    """
-    path = shutil.which(name)
-    if path is None:
-        message = f"{name} is not installed (Debian package {package})"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message}: CI must have it, the interop tests depend on it")
-        pytest.skip(f"{message}; set CI=1 to make this a failure")
-    return path
 
 
 @pytest.fixture
