@@ -8,6 +8,9 @@ with exit 0 when the last cue has completed, or on quit (or end of input once th
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import stat
 import sys
 from collections.abc import Callable
 from typing import TextIO
@@ -75,6 +78,15 @@ class HeadlessConsole:
             )
 
 
+def _watchable(source: TextIO) -> bool:
+    """True for what the event loop can watch: a pipe, a socket or a terminal (not a file or /dev/null)."""
+    try:
+        mode = os.fstat(source.fileno()).st_mode
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or source.isatty()
+
+
 async def run_headless(session: ShowSession, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
     """Run the show headless until it ends or is quit; returns the exit status."""
     console = HeadlessConsole(session, stdout or sys.stdout)
@@ -83,10 +95,12 @@ async def run_headless(session: ShowSession, stdin: TextIO | None = None, stdout
     eof = asyncio.Event()
     reader = asyncio.StreamReader()
     transport = None
-    try:
+    if _watchable(source):
         transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), source)
-    except (ValueError, OSError):  # not watchable (a regular file, /dev/null): no commands, run on its own
-        eof.set()
+    else:  # a file of commands (or /dev/null): read it now, its lines run as the show starts
+        with contextlib.suppress(OSError, ValueError):
+            reader.feed_data(source.buffer.read() if hasattr(source, "buffer") else source.read().encode())
+        reader.feed_eof()
 
     async def read_commands() -> None:
         while not reader.at_eof():
@@ -99,7 +113,7 @@ async def run_headless(session: ShowSession, stdin: TextIO | None = None, stdout
                 session.engine.announce(ev.ErrorEvent(session.engine.clock.now_ns(), message=f"command failed: {exc}"))
         eof.set()
 
-    task = asyncio.create_task(read_commands()) if not eof.is_set() else None
+    task = asyncio.create_task(read_commands())
     session.start()
     await console.done.wait()
     if task is not None:

@@ -143,3 +143,20 @@ def test_crash_resume_fires_nothing_twice(tmp_path: Path, receiver: UdpReceiver)
     assert [e["cue"] for e in events if e["event"] == "go"] == ["4", "5", "6"]
     got = [address for address, _ in receiver.wait_for(7)]
     assert got == ["/cue/1", "/cue/2", "/cue/3", "/cue/3b", "/cue/4", "/cue/5", "/cue/6"]
+
+
+def test_commands_from_a_file_or_dev_null_need_no_pipe(tmp_path: Path, receiver: UdpReceiver) -> None:
+    show = tmp_path / "show.yaml"
+    show.write_text(SHOW.format(port=receiver.port))
+    base = [sys.executable, "-m", "showcall", "run", str(show), "--headless", "--no-rt", "--log", str(tmp_path / "l")]
+    with open(os.devnull) as devnull:
+        auto = subprocess.run([*base, "--auto", "100ms"], stdin=devnull, capture_output=True, text=True, timeout=60)
+    assert auto.returncode == 0, auto.stderr
+    assert auto.stderr == ""
+    commands = tmp_path / "commands.txt"
+    commands.write_text("go\nquit\n")
+    with commands.open() as source:
+        scripted = subprocess.run(base, stdin=source, capture_output=True, text=True, timeout=60)
+    assert scripted.returncode == 0, scripted.stderr
+    assert scripted.stderr == ""
+    assert events_of(scripted.stdout)[-1] == {**events_of(scripted.stdout)[-1], "event": "end", "reason": "quit"}
