@@ -685,7 +685,8 @@ class Engine:
         elif isinstance(report, p.Feedback):
             for said in self.feedback.decode(report.device, report.packet):
                 if not said.routine:  # heartbeats and ping answers are liveness, not news for the log
-                    self._emit(ev.FeedbackEvent(self._now(), device=said.device, report=said.report, detail=said.detail))
+                    event = ev.FeedbackEvent(self._now(), device=said.device, report=said.report, detail=said.detail)
+                    self._emit(event)
         elif isinstance(report, p.DeviceStatus):
             self.device_state[report.device] = (report.state, report.detail)
             self._emit(ev.DeviceEvent(self._now(), device=report.device, status=report.state, detail=report.detail))

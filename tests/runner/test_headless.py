@@ -150,13 +150,15 @@ def test_commands_from_a_file_or_dev_null_need_no_pipe(tmp_path: Path, receiver:
     show.write_text(SHOW.format(port=receiver.port))
     base = [sys.executable, "-m", "showcall", "run", str(show), "--headless", "--no-rt", "--log", str(tmp_path / "l")]
     with open(os.devnull) as devnull:
-        auto = subprocess.run([*base, "--auto", "100ms"], stdin=devnull, capture_output=True, text=True, timeout=60)
+        auto = subprocess.run(
+            [*base, "--auto", "100ms"], stdin=devnull, capture_output=True, text=True, timeout=60, check=False
+        )
     assert auto.returncode == 0, auto.stderr
     assert auto.stderr == ""
     commands = tmp_path / "commands.txt"
     commands.write_text("go\nquit\n")
     with commands.open() as source:
-        scripted = subprocess.run(base, stdin=source, capture_output=True, text=True, timeout=60)
+        scripted = subprocess.run(base, stdin=source, capture_output=True, text=True, timeout=60, check=False)
     assert scripted.returncode == 0, scripted.stderr
     assert scripted.stderr == ""
     assert events_of(scripted.stdout)[-1] == {**events_of(scripted.stdout)[-1], "event": "end", "reason": "quit"}
