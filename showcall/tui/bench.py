@@ -33,7 +33,7 @@ from typing import Any
 
 from showcall.runner.session import SessionOptions, ShowSession
 from showcall.showgen import synthetic_show
-from showcall.tui.app import ConsoleApp, ShowLink
+from showcall.tui.app import ConsoleApp, ShowLink, settle_heap
 
 ANSI = re.compile(r"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
 PROMISE_P50_US = 50.0
@@ -165,6 +165,7 @@ async def measure(cues: int, gos: int, size: tuple[int, int], *, realtime: bool,
 
 async def _drive(session: ShowSession, gos: int, size: tuple[int, int], gap_s: float) -> tuple[list[float], int]:
     app = ConsoleApp(ShowLink.of_session(session))
+    settle_heap()  # as run_app does
     engine = session.engine
     latencies: list[float] = []
     missed = 0

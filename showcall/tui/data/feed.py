@@ -233,7 +233,7 @@ class ShowFeed:
             self._log(at, "error", f"send FAILED {event.cue} → {event.device}: {event.reason}")
         elif isinstance(event, ev.Refused):
             self.notice = Notice("refused", event.command, event.reason, at)
-            self._log(at, "refused", f"{event.command} refused: {event.reason}")
+            self._log(at, "refused", f"{event.command} refused: {event.reason.removeprefix('GO refused: ')}")
         elif isinstance(event, ev.Hold | ev.Resume | ev.PanicEvent | ev.Reset | ev.End | ev.Loaded):
             self._show_state(event)
         elif isinstance(event, ev.Ack):

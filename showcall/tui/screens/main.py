@@ -121,8 +121,8 @@ class MainScreen(Screen[None]):
         # only changes when something fires, arms or moves, which always comes with an event: so it is
         # looked up on events, and the clocks at 10 Hz are computed from it without a scan.
         self._upcoming: tuple[str, int] | None = None
-        self._upcoming_stale = True
-        self._upcoming_at = 0
+        self._upcoming_stale = False
+        self._upcoming_at = -UPCOMING_EVERY_NS  # so the first draw looks it up
         self._pending_steps = 0  # arrow presses not yet applied (a held-down key repeats faster than a 10,000-cue move)
         self._move_scheduled = False
         self._ready = False  # composed and mounted: redraws before that would find no widgets
@@ -139,7 +139,7 @@ class MainScreen(Screen[None]):
                 yield SegmentLine(id="segment")
                 yield HealthLine(id="health")
             with Vertical(id="side"):
-                yield DevicePanel(id="devices")
+                yield DevicePanel(len(self.feed.devices), id="devices")
                 yield TimingPanel(id="timing")
                 yield EventLogView(id="log")
                 if self.rehearsal or self.simulators is not None:
@@ -173,8 +173,10 @@ class MainScreen(Screen[None]):
         if not self._ready:
             return
         cues = self.query_one(CueList)
-        if changes.structure or changes.playhead or everything:
+        if (changes.structure or changes.playhead or everything) and not self._upcoming_stale:
+            # Looked up after this frame is drawn: a GO shows first, its countdown one frame later.
             self._upcoming_stale = True
+            self.call_after_refresh(self._refresh_upcoming)
         if changes.playhead or everything:
             self._follow_playhead(cues)
         if changes.structure or everything:
@@ -187,6 +189,13 @@ class MainScreen(Screen[None]):
             for log in self.query(ReceivedLog):
                 log.add(changes.received)
         self.draw_status(devices=changes.devices or everything)
+
+    def _refresh_upcoming(self) -> None:
+        """Look up the next automatic cue again (a scan of every cue) and redraw what shows it."""
+        if self._upcoming_stale:
+            self._upcoming, self._upcoming_stale = self.engine.next_auto(), False
+            self._upcoming_at = self.engine.clock.now_ns()
+            self.draw_status(devices=False)
 
     def _follow_playhead(self, cues: CueList) -> None:
         """The list follows the playhead, unless the caller is browsing elsewhere (then the selection stays)."""
@@ -201,8 +210,8 @@ class MainScreen(Screen[None]):
         """Redraw the header, the standby box, the status lines and the side panels."""
         engine, feed = self.engine, self.feed
         now = engine.clock.now_ns()
-        if self._upcoming_stale or now - self._upcoming_at >= UPCOMING_EVERY_NS:
-            self._upcoming, self._upcoming_stale, self._upcoming_at = engine.next_auto(), False, now
+        if now - self._upcoming_at >= UPCOMING_EVERY_NS:
+            self._upcoming, self._upcoming_at = engine.next_auto(), now
         held_for = now - engine.held_since if engine.held_since is not None else 0
         clocks = engine.showclock.snapshot(now, engine.clock_tod(), self._upcoming, engine.total_held_ns + held_for)
         self.query_one(ShowHeader).show(

@@ -125,8 +125,13 @@ class CueList(ScrollView, can_focus=False):
                 self.refresh_line(index + 1)  # virtual line: the header is line 0
 
     def refresh_visible(self) -> None:
-        """Redraw every visible line whose cue changed (unchanged rows come from the cache)."""
-        self.refresh()
+        """Redraw the visible lines whose cue changed (a GO changes a few rows: the rest stay drawn)."""
+        width = self.scrollable_content_region.width
+        top = self.first_visible
+        for index in range(top, min(self.count, top + self.rows_visible)):
+            cached = self._cache.get(index)
+            if cached is None or cached[0] != (width, index == self.cursor, self._view(index)):
+                self.refresh_line(index + 1)
 
     def watch_playhead(self, old: int, new: int) -> None:
         self.refresh_rows({old, new})

@@ -1,5 +1,8 @@
 """Provides the side panels for larger screens: device health and timing health in detail.
 
+Their heights are fixed (three lines a device, four of timing), so new figures only repaint
+them: in Textual a height that follows the content re-lays out the whole screen on every change.
+
 A device's block: its mark and state (and the reason when it is down), where it is, the last
 message sent to it and how long ago, and the last feedback it sent back. Timing: the last cue's
 lateness, the running p50/p99/max, what priority the core got, and late sends called out.
@@ -26,7 +29,6 @@ class DevicePanel(Widget):
 
     DEFAULT_CSS = """
     DevicePanel {
-        height: auto;
         max-height: 50%;
         border-top: solid $primary;
         border-title-align: left;
@@ -34,10 +36,11 @@ class DevicePanel(Widget):
     }
     """
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, devices: int, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.border_title = "DEVICES"
         self.content = Text("")
+        self.styles.height = 3 * devices + 1  # + the title rule
 
     def show(self, devices: list[DeviceHealth], now_ns: int) -> None:
         """Draw `devices` (ages are measured to `now_ns`)."""
@@ -62,7 +65,7 @@ class DevicePanel(Widget):
             text.append(_ago(now_ns, device.last_feedback_ns), style="dim")
         if text != self.content:
             self.content = text
-            self.refresh(layout=True)
+            self.refresh()
 
     def render(self) -> Text:
         """The blocks."""
@@ -74,7 +77,7 @@ class TimingPanel(Widget):
 
     DEFAULT_CSS = """
     TimingPanel {
-        height: auto;
+        height: 5;
         border-top: solid $primary;
         border-title-align: left;
         padding: 0 1;
@@ -114,7 +117,7 @@ class TimingPanel(Widget):
             text.append("no send late by more than 1 ms", style="green")
         if text != self.content:
             self.content = text
-            self.refresh(layout=True)
+            self.refresh()
 
     def render(self) -> Text:
         """The figures."""
