@@ -1,12 +1,18 @@
 """Provides the package's exception tree.
 
 ```
-ShowcallError                  every error showcall raises on purpose
-├── ShowFileError              a show or profile file cannot be used; carries every Problem found
-├── ProfileError               a device profile is broken (raised while loading drivers/)
-├── DeviceError                a device cannot be reached or opened (name, reason)
-│   └── MidiUnavailableError   the machine has no MIDI system, or the named port does not exist
-└── TimingCoreError            the timing core process failed or is unreachable
+ShowcallError                        every error showcall raises on purpose
+├── ShowFileError                    a show or profile file cannot be used; carries every Problem found
+│   └── ProfileError                 a device profile is broken (raised while loading drivers/)
+├── DeviceError                      a device cannot be reached or opened (name, reason)
+│   ├── DeviceDownError              a send on an output that is not connected (transports.base)
+│   │   └── MidiPortUnavailableError  (also a MidiUnavailableError) a named MIDI port cannot open
+│   └── MidiUnavailableError         the machine has no MIDI system, or the named port does not exist
+├── TimingCoreError                  the timing core process failed or is unreachable
+├── LogError                         the event log cannot be written or read (engine.log)
+├── MscError, MtcError               bad MIDI Show Control / MIDI timecode data (also ValueError)
+├── MidiPayloadError                 bytes that are not exactly one MIDI message (also ValueError)
+└── MalformedOscError                bytes that are not an OSC message (devices.oscmsg; also ValueError)
 ```
 
 Foreign exceptions (yaml, pydantic, OSError, mido) are translated at the boundary and chained with `from exc`.
