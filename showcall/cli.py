@@ -49,7 +49,7 @@ class _LazyCommandParser(argparse.ArgumentParser):
 def _schema(args: argparse.Namespace) -> int:
     from showcall.schema import schema_text
 
-    sys.stdout.write(schema_text())
+    sys.stdout.write(schema_text(args.kind))
     return 0
 
 
@@ -131,6 +131,13 @@ def build_parser() -> argparse.ArgumentParser:
         "schema",
         help="print the show file's JSON Schema",
         description="Print the JSON Schema of the show file on stdout, for editor completion (see docs/editor.md).",
+    )
+    p.add_argument(
+        "--for",
+        dest="kind",
+        choices=["show", "include", "profile"],
+        default="show",
+        help="which file's schema: a show (default), a file named by include:, or a device profile",
     )
     p.set_defaults(runner=_schema)
     return parser
