@@ -38,28 +38,30 @@ class ShowHeader(Widget):
         color: $foreground;
         text-style: bold;
         &.-held { background: $error; color: $text; }
-        &.-over { }
     }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.state: HeaderState | None = None
+        self._shown = Text("")
 
     def show(self, state: HeaderState) -> None:
-        """Draw `state` (only when something on the line changed)."""
-        if state == self.state:
-            return
+        """Draw `state`, only when the line's words change (the clocks move once a second, the
+        console looks ten times a second)."""
         self.state = state
+        text = self._line(state, self.size.width)
+        if text == self._shown:
+            return
+        self._shown = text
         self.set_class(state.held, "-held")
         self.refresh()
 
     def render(self) -> Text:
         """Title on the left, clocks on the right; HOLD replaces the clocks' framing when held."""
-        state = self.state
-        if state is None:
-            return Text("")
-        width = self.size.width
+        return self._line(self.state, self.size.width) if self.state is not None else Text("")
+
+    def _line(self, state: HeaderState, width: int) -> Text:
         right = f"{time_of_day(state.time_of_day_ns)}   show {clock(state.show_elapsed_ns)}"
         verdict = over_under(state.show_over_ns)
         if verdict:
