@@ -245,15 +245,8 @@ class _Compiler:
     def _osc_message(
         self, device: str, profile: Profile, address: str, args: list[OscArg], pos: Pos, offset: int
     ) -> WireMessage:
-        try:
-            payload = build_osc(address, args)
-        except ValueError as exc:
-            raise _Fail(pos, str(exc)) from exc
-        limit = profile.osc.max_packet if profile.osc else None
-        if limit is not None and len(payload) > limit:
-            raise _Fail(pos, f"OSC packet of {len(payload)} bytes is over the {profile.driver} limit of {limit}")
-        shown = " ".join(str(v) if t not in {"T", "F", "N"} else t for t, v in args)
-        return WireMessage(device, offset, payload, f"{address} {shown}".rstrip())
+        payload, summary = _osc_payload(profile, address, args, pos)
+        return WireMessage(device, offset, payload, summary)
 
     def _raw_midi(self, spec: MidiSend, node: Any, pos: Pos, offset: int) -> WireMessage:
         inner = node.get("midi") if isinstance(node, YMap) else None
@@ -373,29 +366,46 @@ class _Compiler:
         config: DeviceConfig | None,
         profile: Profile,
         pos: Pos,
-    ) -> Iterator[tuple[int, bytes, str]]:
+    ) -> list[tuple[int, bytes, str]]:
         if send.when is not None and values.get(send.when) is None:
-            return
+            return []
         if send.unless is not None and values.get(send.unless) is not None:
-            return
+            return []
         try:
             if send.osc is not None:
                 address = render(send.osc.address, values)
                 args: list[OscArg] = []
                 for arg in send.osc.args:
                     args.extend(_render_osc_arg(arg, values))
-                message = self._osc_message("", profile, str(address), args, pos, 0)
-                yield 0, message.payload, message.summary
-            elif send.midi is not None:
+                payload, summary = _osc_payload(profile, str(address), args, pos)
+                return [(0, payload, summary)]
+            if send.midi is not None:
                 fields = {k: _render_value(v, values) for k, v in send.midi.items()}
                 kind = str(fields.pop("type", ""))
-                yield 0, build_midi(kind, fields), _midi_summary(kind, fields)
-            elif send.msc is not None:
+                return [(0, build_midi(kind, fields), _midi_summary(kind, fields))]
+            if send.msc is not None:
                 fields = {k: _render_value(v, values) for k, v in send.msc.items()}
                 message = self._msc_message(device, _msc_addressing(profile, config), fields, pos, 0)
-                yield 0, message.payload, message.summary
+                return [(0, message.payload, message.summary)]
         except (TemplateError, ValueError) as exc:
             raise _Fail(pos, str(exc)) from exc
+        return []
+
+
+def _osc_payload(profile: Profile, address: str, args: list[OscArg], pos: Pos) -> tuple[bytes, str]:
+    """An OSC message's bytes, checked against the profile's packet limit, and its summary."""
+    try:
+        payload = build_osc(address, args)
+    except ValueError as exc:
+        raise _Fail(pos, str(exc)) from exc
+    limit = profile.osc.max_packet if profile.osc else None
+    if limit is not None and len(payload) > limit:
+        raise _Fail(pos, f"OSC packet of {len(payload)} bytes is over the {profile.driver} limit of {limit}")
+    shown = " ".join([tag if tag in _VALUELESS else str(value) for tag, value in args])
+    return payload, f"{address} {shown}".rstrip()
+
+
+_VALUELESS = frozenset({"T", "F", "N"})  # OSC tags that carry no value: shown as the tag
 
 
 def _msc_addressing(profile: Profile, config: DeviceConfig | None) -> dict[str, Any]:

@@ -127,7 +127,7 @@ def parse(text: str, display: str) -> YMap | YSeq:
         raise NotFast(f"rapidyaml's JSON: {exc}") from exc
     if tree.is_stream(tree.root_id()):
         (data,) = data
-    return _Builder(tree, root, display).build(data, events)
+    return _build(tree, root, display, data, events)
 
 
 def _screen(text: str) -> str:
@@ -190,106 +190,102 @@ def _stderr_muted() -> Iterator[None]:
         os.close(saved)
 
 
-class _Builder:
-    """Builds YMap/YSeq from the JSON data, looking in rapidyaml's tree where JSON lost the style."""
+def _build(tree: Any, root: int, display: str, data: Any, events: int) -> YMap | YSeq:
+    """YMap/YSeq from the JSON data, looking in rapidyaml's tree where JSON lost the style; NotFast
+    unless every node and every libyaml event is accounted for.
 
-    def __init__(self, tree: Any, root: int, display: str) -> None:
-        self.tree = tree
-        self.pos = rough_pos(display)
-        self.root = root
-        self.next_id = root + 1  # the node id of the next key/value pair or list item, in document order
-        self.containers = 0
-        self.keys = 0
+    Closures rather than methods: they run once per node (~100,000 for 10,000 cues), and each
+    attribute lookup a method would make there showed in the profile.
+    """
+    pos = rough_pos(display)
+    next_id = root + 1  # the node id of the next key/value pair or list item: ids are in document order
+    containers = keys = 0
+    val_of, key_of, val_is_plain, key_is_plain = tree.val, tree.key, tree.is_val_plain, tree.is_key_plain
 
-    def build(self, data: Any, events: int) -> YMap | YSeq:
-        """The whole document; NotFast unless every node and libyaml event is accounted for."""
-        out = self.mapping(data) if data.__class__ is tuple else self.sequence(data)
-        if self.next_id != self.tree.size():
-            raise NotFast("node count differs from rapidyaml's tree")
-        nodes = self.next_id - self.root
-        # stream and document start and end, a start and end per container, a scalar per key and per leaf value
-        if events != 4 + 2 * self.containers + self.keys + (nodes - self.containers):
-            raise NotFast("event count differs from libyaml's")
-        return out
+    def text(view: Any) -> str:
+        return "" if view is None else str(view, "utf-8")  # a memoryview of UTF-8; None for no text
 
-    # mapping and sequence type each value inline rather than through a shared method: they run
-    # once per node (~100,000 for 10,000 cues), and the call was a fifth of this reader's time
+    def styled(value: str, node: int) -> Any:
+        """A string that is text only if it was quoted: `'12'` stays text, `12` is a number."""
+        if text(val_of(node)) != value:
+            raise NotFast("JSON and the tree disagree on a scalar")
+        return _plain(value) if val_is_plain(node) else value
 
-    def mapping(self, pairs: tuple[tuple[str, Any], ...]) -> YMap:
-        """A mapping from JSON's (key, value) pairs."""
-        self.containers += 1
-        self.keys += len(pairs)
-        out = YMap(self.pos)
+    def number(written: str, node: int) -> Any:
+        """A number, with the source text the file had (rapidyaml's JSON rewrites some: .5 is 0.5)."""
+        source = text(val_of(node))
+        if not val_is_plain(node):
+            raise NotFast("a JSON number from a quoted scalar")
+        if source == written:  # JSON's number grammar is part of the core schema's: int unless . e E
+            is_float = "." in source or "e" in source or "E" in source
+            return make_number(YFloat, float(source), source) if is_float else make_number(YInt, int(source), source)
+        value = plain_value(source)
+        if not isinstance(value, YInt | YFloat) or value != float(written):
+            raise NotFast("a number rapidyaml and the core schema read differently")
+        return value
+
+    # mapping and sequence type each value inline rather than through a shared function, for the same reason
+
+    def mapping(pairs: tuple[tuple[str, Any], ...]) -> YMap:
+        nonlocal next_id, containers, keys
+        containers += 1
+        keys += len(pairs)
+        out = YMap(pos)
         for key, written in pairs:
-            node = self.next_id
-            self.next_id = node + 1
+            node = next_id
+            next_id = node + 1
             item: Any = key
-            value: Any = written
             if key[:1] in _LOOK_UP_FIRST and _style_matters(key):  # JSON's keys are all strings: `1:` is not
-                if self._text(self.tree.key(node)) != key:
+                if text(key_of(node)) != key:
                     raise NotFast("JSON and the tree disagree on a scalar")
-                if self.tree.is_key_plain(node):
+                if key_is_plain(node):
                     item = _plain(key)
+            value: Any = written
             kind = value.__class__
             if kind is str:
                 if value[:1] in _LOOK_UP_FIRST and _style_matters(value):
-                    value = self._styled(value, node)
+                    value = styled(value, node)
             elif kind is tuple:
-                value = self.mapping(value)
+                value = mapping(value)
             elif kind is list:
-                value = self.sequence(value)
+                value = sequence(value)
             elif kind is _Number:
-                value = self._number(value, node)
+                value = number(value, node)
             # else True, False or None: JSON literals, which rapidyaml writes for plain true/false/null/empty only
             out[item] = value
         if len(out) != len(pairs):
             raise NotFast("a duplicate key")
         return out
 
-    def sequence(self, items: list[Any]) -> YSeq:
-        """A list from JSON's list."""
-        self.containers += 1
-        out = YSeq(self.pos)
+    def sequence(items: list[Any]) -> YSeq:
+        nonlocal next_id, containers
+        containers += 1
+        out = YSeq(pos)
         for written in items:
-            node = self.next_id
-            self.next_id = node + 1
+            node = next_id
+            next_id = node + 1
             value: Any = written
             kind = value.__class__
             if kind is str:
                 if value[:1] in _LOOK_UP_FIRST and _style_matters(value):
-                    value = self._styled(value, node)
+                    value = styled(value, node)
             elif kind is tuple:
-                value = self.mapping(value)
+                value = mapping(value)
             elif kind is list:
-                value = self.sequence(value)
+                value = sequence(value)
             elif kind is _Number:
-                value = self._number(value, node)
+                value = number(value, node)
             out.append(value)
         return out
 
-    def _styled(self, value: str, node: int) -> Any:
-        """A string that is text only if it was quoted: `'12'` stays text, `12` is a number."""
-        if self._text(self.tree.val(node)) != value:
-            raise NotFast("JSON and the tree disagree on a scalar")
-        return _plain(value) if self.tree.is_val_plain(node) else value
-
-    def _number(self, written: str, node: int) -> Any:
-        """A number, with the source text the file had (rapidyaml's JSON rewrites some)."""
-        text = self._text(self.tree.val(node))
-        if not self.tree.is_val_plain(node):
-            raise NotFast("a JSON number from a quoted scalar")
-        if text == written:  # JSON's number grammar is part of the core schema's: int unless . e E
-            is_float = "." in text or "e" in text or "E" in text
-            return make_number(YFloat, float(text), text) if is_float else make_number(YInt, int(text), text)
-        number = plain_value(text)
-        if not isinstance(number, YInt | YFloat) or number != float(written):
-            raise NotFast("a number rapidyaml and the core schema read differently")
-        return number
-
-    @staticmethod
-    def _text(view: Any) -> str:
-        """A scalar's text from rapidyaml (a memoryview of UTF-8, None for no text)."""
-        return "" if view is None else str(view, "utf-8")
+    out = mapping(data) if data.__class__ is tuple else sequence(data)
+    if next_id != tree.size():
+        raise NotFast("node count differs from rapidyaml's tree")
+    nodes = next_id - root
+    # stream and document start and end, a start and end per container, a scalar per key and per leaf value
+    if events != 4 + 2 * containers + keys + (nodes - containers):
+        raise NotFast("event count differs from libyaml's")
+    return out
 
 
 def _plain(text: str) -> Any:
