@@ -37,7 +37,7 @@ RAW_ACTIONS = ("wait", "osc", "midi", "msc")
 
 def _number_text(value: Any) -> Any:
     """Numbers written where text is meant (`id: 12.50`) keep the text they were written with."""
-    if isinstance(value, bool):
+    if isinstance(value, str | bool):  # text, the common case, first
         return value
     if isinstance(value, int | float):
         return str(getattr(value, "source_text", value))
@@ -290,10 +290,12 @@ class DeviceAction(RootModel[dict[str, dict[str, ParamValue] | None]]):
 
 
 def _action_tag(value: Any) -> str:
-    if isinstance(value, dict) and len(value) == 1:
-        key = next(iter(value))
-        if key in RAW_ACTIONS:
-            return str(key)
+    if isinstance(value, dict):  # as written in a show file: the common case, and never a model below
+        if len(value) == 1:
+            key = next(iter(value))
+            if key in RAW_ACTIONS:
+                return str(key)
+        return "device"
     if isinstance(value, WaitAction | OscAction | MidiAction | MscAction):
         tags: dict[type[Frozen], str] = {WaitAction: "wait", OscAction: "osc", MidiAction: "midi", MscAction: "msc"}
         return tags[type(value)]
