@@ -209,6 +209,37 @@ async def _drive(session: ShowSession, gos: int, size: tuple[int, int], gap_s: f
     return latencies, missed
 
 
+async def baseline(cues: int, gos: int, *, realtime: bool, gap_s: float) -> tuple[int, Any]:
+    """The same GOs and standby moves straight on the engine, no console: the core's figures then."""
+    sink = Sink()
+    with tempfile.TemporaryDirectory(prefix="showcall-tui-bench-") as folder:
+        path = write_show(Path(folder), cues, sink.ports)
+        options = SessionOptions(realtime=realtime, log_path=Path(folder) / "log.jsonl")
+        session = await ShowSession.open(path, options)
+        try:
+            engine = session.engine
+            settle_heap()
+            session.start()
+            await asyncio.sleep(0.5)
+            done = 0
+            for n in range(gos):
+                if engine.playhead >= len(engine.cues):
+                    break
+                engine.go("operator")
+                done += 1
+                await asyncio.sleep(0.02)
+                if n % 4 == 0 and engine.playhead + 1 < len(engine.cues):
+                    engine.standby(engine.cues[engine.playhead + 1].id)  # as the console's arrow down
+                elif n % 4 == 2:
+                    engine.back()
+                await asyncio.sleep(gap_s)
+            stats = session.scheduler.statistics()
+        finally:
+            await session.aclose()
+            sink.close()
+    return done, stats
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the bench and print the figures."""
     parser = argparse.ArgumentParser(prog="python -m showcall.tui.bench", description=__doc__.split("\n\n")[0])
@@ -218,8 +249,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gap", type=float, default=0.15, help="seconds between GOs (default 0.15)")
     parser.add_argument("--no-rt", action="store_true", help="do not ask for real-time scheduling")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--baseline", action="store_true", help="also run the same GOs without the console, for the core's figures"
+    )
     args = parser.parse_args(argv)
     width, height = (int(x) for x in args.size.lower().split("x"))
+    if args.baseline:
+        done, stats = asyncio.run(baseline(args.cues, args.gos, realtime=not args.no_rt, gap_s=args.gap))
+        print(
+            f"baseline, {done} GOs without the console: {stats.sent} sends, lateness p50 "
+            f"{_us(stats.lateness_p50_us)}   p99 {_us(stats.lateness_p99_us)}   max {_us(stats.lateness_max_us)}   "
+            f"late >1 ms: {stats.late_over_1ms}; core: {stats.priority}"
+        )
     figures = asyncio.run(measure(args.cues, args.gos, (width, height), realtime=not args.no_rt, gap_s=args.gap))
     if args.json:
         print(json.dumps(asdict(figures), indent=2))
