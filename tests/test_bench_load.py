@@ -49,7 +49,8 @@ def test_a_tiny_run_prints_every_figure_and_verdict() -> None:
     verdict = r"   target < 0\.5 s: (met|MISSED)"
     assert any(re.fullmatch(rf"  shows/summit\.yaml +{figure}{verdict}", line) for line in lines)
     assert any(re.fullmatch(rf"  200-cue show +{figure}", line) for line in lines)
-    assert re.fullmatch(r"Machine: \d+ cores, 1-minute load average [\d.]+ before and [\d.]+ after .*", lines[-1])
+    machine = r"Machine: \d+ cores, 1-minute load average [\d.]+ before and [\d.]+ after"
+    assert re.fullmatch(rf"{machine}( \(above the core count: other work slowed these figures\))?", lines[-1])
 
 
 def test_json_has_every_figure() -> None:
