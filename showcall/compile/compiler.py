@@ -83,7 +83,9 @@ def compile_show(
         cues = tuple(compiler.cues())
         if compiler.problems:
             again = exact(sources)
-            if again is not None and again.show is not None and again.sources is not None:
+            if again is not None:
+                if again.show is None or again.sources is None:  # the file changed since it was read
+                    return Plan(show=show, cues=cues, devices=devices, source=source), again.problems
                 return compile_show(again.show, again.sources, again.profiles, source)
         return Plan(show=show, cues=cues, devices=devices, source=source), compiler.problems
 

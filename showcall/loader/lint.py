@@ -19,7 +19,9 @@ def lint_show(show: Show, sources: ShowSources) -> list[Problem]:
     problems = _lint(show, sources)
     if problems:
         again = exact(sources)
-        if again is not None and again.show is not None and again.sources is not None:
+        if again is not None:
+            if again.show is None or again.sources is None:
+                return again.problems  # the file changed since it was read: report what it holds now
             return _lint(again.show, again.sources)
     return problems
 

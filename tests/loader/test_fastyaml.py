@@ -273,3 +273,25 @@ def test_without_rapidyaml_every_show_still_loads(tmp_path: Path) -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert (done.returncode, done.stdout, done.stderr) == (0, "ok\n", "")
+
+
+def test_a_file_changed_between_the_reads_reports_what_it_holds_now(tmp_path: Path) -> None:
+    from showcall.compile.compiler import compile_show
+    from showcall.loader.lint import lint_show
+
+    path = tmp_path / "show.yaml"
+    path.write_text(
+        "showcall: 1\nshow: {title: T}\ndevices:\n  lx: {driver: eos, host: 127.0.0.1}\ndepartments: {LX: {}}\n"
+        "cues:\n  - {id: 1, dept: SND, actions: [{lx.fly: {}}]}\n"
+    )
+    read = read_show(path, "show.yaml")
+    assert read.problems == []  # undeclared SND (lint) and lx.fly (compile) are found later
+    assert read.show is not None
+    assert read.sources is not None
+    path.write_text("showcall: 1\nshow: {title: T\n")  # saved, broken, before lint asks for positions
+    expected = [
+        "show.yaml:3:1: invalid YAML: did not find expected ',' or '}' (while parsing a flow mapping at line 2)"
+    ]
+    assert [str(p) for p in lint_show(read.show, read.sources)] == expected
+    _, problems = compile_show(read.show, read.sources, read.profiles)
+    assert [str(p) for p in problems] == expected
