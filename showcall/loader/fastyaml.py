@@ -19,9 +19,10 @@ reads it exactly:
   document order, so a counter finds the node; each lookup checks the node's text (which also
   catches the few strings the JSON emitter rewrites, such as `-.Inf`), and the count of nodes
   must match the tree's.
-- Tabs, anchors, aliases, tags, directives, more than one document, duplicate keys, line breaks
-  other than LF and CRLF, and a block scalar in a file with no final newline are declined: the
-  exact reader reports them or reads them by rules this reader does not repeat.
+- Tabs, anchors, aliases, tags, directives, more than one document, duplicate keys, a plain scalar
+  starting with '?', line breaks other than LF and CRLF, and a block scalar in a file with no
+  final newline are declined: the exact reader reports them or reads them by rules this reader
+  does not repeat.
 """
 
 from __future__ import annotations
