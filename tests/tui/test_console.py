@@ -231,3 +231,14 @@ async def test_l_shows_the_event_log_on_a_narrow_screen(summit_at_doors, screen_
         assert "EVENT LOG" in text and "GO LX 10 (operator)" in text
         await pilot.press("l")
         assert "EVENT LOG" not in screen_text(console.app)
+
+
+async def test_a_command_carried_out_clears_the_refusal_and_hold_shows(summit_at_doors, screen_text):
+    console = summit_at_doors()
+    async with console.app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("space", "space", "h")
+        box = standby_box(console)
+        assert box.state.indicator is Indicator.HELD
+        text = screen_text(console.app)
+        assert "GO REFUSED" not in text
+        assert "■ HELD: countdowns stopped" in text

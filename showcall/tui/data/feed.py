@@ -176,6 +176,12 @@ class ShowFeed:
         self.notice = Notice("go", "go", f"GO {dept} {cue}", self.engine.clock.now_ns(), cue, dept, "operator")
         self._changed()
 
+    def clear_refusal(self) -> None:
+        """A later command went through: the last refusal is no longer shown."""
+        if self.notice is not None and self.notice.kind == "refused":
+            self.notice = None
+            self._changed()
+
     def note(self, kind: str, text: str) -> None:
         """Add a line of the console's own to the event log (a failed command, a quit request)."""
         self._log(self.engine.clock.now_ns(), kind, text)

@@ -343,13 +343,17 @@ class MainScreen(Screen[None]):
     # ---- commands -----------------------------------------------------------------------------
 
     def _command(self, name: str, command: Callable[[], Refusal | None]) -> Refusal | None:
-        """Run an engine command; a failure of the machinery (timing core gone) is shown, never raised."""
+        """Run an engine command; a failure of the machinery (timing core gone) is shown, never raised.
+        A command carried out clears an earlier refusal from the standby box: it is no longer news."""
         try:
-            return command()
+            refusal = command()
         except ShowcallError as exc:
             self.feed.note("error", f"{name} failed: {exc}")
             self.app.notify(f"{name} failed: {exc}", severity="error", timeout=10)
             return None
+        if refusal is None:
+            self.feed.clear_refusal()
+        return refusal
 
     def _now_redraw(self) -> None:
         """Draw what a key just did at once, not on the next tick."""
