@@ -15,7 +15,7 @@ from typing import Any
 
 from showcall import __version__
 from showcall.commands import check
-from showcall.errors import ShowcallError
+from showcall.errors import ShowcallError, ShowFileError
 
 Runner = Callable[[argparse.Namespace], int]
 
@@ -150,6 +150,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("showcall: interrupted", file=sys.stderr)
         return 130
+    except ShowFileError as exc:  # every problem, located, as `showcall check` prints them
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
     except ShowcallError as exc:
         print(f"showcall: {exc}", file=sys.stderr)
         return 1

@@ -18,6 +18,7 @@ Nothing is ever sent from here at fire time: only deadlines go to the timing cor
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 from collections.abc import Callable
@@ -101,6 +102,13 @@ class Engine:
         self._listeners: list[Listener] = []
         self._tc_armed: set[int] = set()
         self.device_state: dict[str, tuple[str, str]] = {}
+        # indexes computed once, so nothing on the GO path scans a 10,000-cue show
+        self._at_cues = [i for i, c in enumerate(plan.cues) if isinstance(c.cue.go, At)]
+        self._tc_cues = [i for i, c in enumerate(plan.cues) if isinstance(c.cue.go, AtTimecode)]
+        self._by_dept: dict[str, list[int]] = {}
+        for i, compiled in enumerate(plan.cues):
+            self._by_dept.setdefault(compiled.cue.dept, []).append(i)
+        self._active: set[int] = set()  # cues armed or fired (running)
         self.feedback = FeedbackDecoder(plan)  # reads each device's feedback through its profile
         self._unsubscribe = scheduler.subscribe(self._on_report)
         self.timecode.subscribe(self._timecode_changed)
@@ -150,6 +158,9 @@ class Engine:
                 resumed=replay is not None,
             )
         )
+        core_info = getattr(self.scheduler, "info", None)  # the core started (and said so) before the engine
+        if isinstance(core_info, p.CoreInfo):
+            self._on_report(core_info)
         if replay is not None:
             self._restore(replay)
         self._set_playhead(self.playhead, force=True)
@@ -165,11 +176,12 @@ class Engine:
         }
         for index, record in sorted(fired.items()):
             run, compiled = self.runs[index], self.cues[index]
-            run.state, run.source, run.fire_ns = CueState.FIRED, record.source, record.fire_ns
+            self._set_state(index, CueState.FIRED)
+            run.source, run.fire_ns = record.source, record.fire_ns
             run.fired_count = 1
             self.showclock.cue_fired(compiled.segment, record.fire_ns, self.clock_tod())
             if record.complete:
-                run.state = CueState.COMPLETE
+                self._set_state(index, CueState.COMPLETE)
                 continue
             items = []
             for number, message in enumerate(compiled.messages):
@@ -229,8 +241,8 @@ class Engine:
         now = self._now()
         armed = [
             (run.fire_ns, self.cues[i].id)
-            for i, run in enumerate(self.runs)
-            if run.state is CueState.ARMED and run.fire_ns is not None and run.fire_ns >= now
+            for i in self._active
+            if (run := self.runs[i]).state is CueState.ARMED and run.fire_ns is not None and run.fire_ns >= now
         ]
         if not armed:
             return None
@@ -270,9 +282,9 @@ class Engine:
             return self._refuse("hold", "the show is already held")
         now = self._now()
         self.held_since = now
-        for i, compiled in enumerate(self.cues):  # time-of-day and timecode cues are re-armed on resume
-            if self.runs[i].state is CueState.ARMED and isinstance(compiled.cue.go, At | AtTimecode):
-                self._disarm(i)
+        for i in [*self._at_cues, *self._tc_cues]:  # time-of-day and timecode cues are re-armed on resume
+            if self.runs[i].state is CueState.ARMED:
+                self._disarm(i, with_chain=True)
         self._tc_armed.clear()
         self._park(now)
         self._tc_rolled_before_hold = isinstance(self.timecode, InternalTimecode) and self.timecode.rolling
@@ -339,16 +351,17 @@ class Engine:
         now = self._now()
         self.scheduler.panic()
         stopped = []
-        for i, run in enumerate(self.runs):
+        for i in sorted(self._active):
+            run = self.runs[i]
             run.cancel_timer()
             if run.state in {CueState.ARMED, CueState.FIRED}:
                 stopped.append(self.cues[i].id)
                 if run.state is CueState.FIRED:
-                    run.state = CueState.FAILED
+                    self._set_state(i, CueState.FAILED)
                     run.reason = "stopped by panic"
                     self._emit(ev.CueFailed(now, cue=self.cues[i].id, reason=run.reason))
                 else:
-                    run.state = CueState.PENDING
+                    self._set_state(i, CueState.PENDING)
                     run.fire_ns = None
                 for item in run.unsent:
                     self._items.pop(item, None)
@@ -372,6 +385,7 @@ class Engine:
         self.scheduler.panic()
         for run in self.runs:
             run.reset()
+        self._active.clear()
         self._items.clear()
         self._parked.clear()
         self._held_fires.clear()
@@ -412,6 +426,14 @@ class Engine:
 
     # ---- firing -------------------------------------------------------------------------------
 
+    def _set_state(self, index: int, state: CueState) -> None:
+        """Every state change goes through here, keeping the set of active (armed or fired) cues."""
+        self.runs[index].state = state
+        if state in {CueState.ARMED, CueState.FIRED}:
+            self._active.add(index)
+        else:
+            self._active.discard(index)
+
     def _fire(self, index: int, fire_ns: int, source: str, *, chain: bool = True) -> None:
         """Hand cue `index`'s sends to the timing core as deadlines from `fire_ns`, and arm the
         follow/after chain behind it the same way; cues due now are marked fired in list order."""
@@ -439,7 +461,7 @@ class Engine:
             items.append(SendItem(item_id, compiled.id, due, message.device, message.payload))
             run.unsent[item_id] = due
             self._items[item_id] = (index, number)
-        run.state = CueState.ARMED
+        self._set_state(index, CueState.ARMED)
         run.source = source
         run.fire_ns = fire_ns
         run.reason = ""
@@ -464,9 +486,9 @@ class Engine:
                 at, source = previous_fire + previous.duration_ns + go.after.ns, "after"
             else:
                 break
-            if self.runs[j].state in {CueState.ARMED, CueState.FIRED}:
-                break  # that chain is already running
-            chain.append((j, at, source))
+            if self.runs[j].state is CueState.FIRED:
+                break  # that part of the chain is already running
+            chain.append((j, at, source))  # an armed one is re-armed from the new time (a GO ahead of an at cue)
             previous_fire, previous = at, self.cues[j]
         return chain
 
@@ -476,7 +498,7 @@ class Engine:
         if run.state is not CueState.ARMED:
             return
         run.cancel_timer()
-        run.state = CueState.FIRED
+        self._set_state(index, CueState.FIRED)
         run.fired_count += 1
         fire_ns = run.fire_ns if run.fire_ns is not None else self._now()
         self.showclock.cue_fired(compiled.segment, fire_ns, self.clock_tod())
@@ -492,21 +514,21 @@ class Engine:
         now = self._now()
         run.complete_ns = now
         if run.failed_sends:
-            run.state = CueState.FAILED
+            self._set_state(index, CueState.FAILED)
             run.reason = f"{run.failed_sends} of {len(compiled.messages)} messages failed" + (
                 f": {run.reason}" if run.reason else ""
             )
             self._emit(ev.Complete(now, cue=compiled.id, failed=run.failed_sends))
             self._emit(ev.CueFailed(now, cue=compiled.id, reason=run.reason))
         else:
-            run.state = CueState.COMPLETE
+            self._set_state(index, CueState.COMPLETE)
             self._emit(ev.Complete(now, cue=compiled.id))
         self._check_end()
 
     def _check_end(self) -> None:
         if self.ended or self.playhead < len(self.cues):
             return
-        if any(run.state in {CueState.ARMED, CueState.FIRED} for run in self.runs):
+        if self._active:
             return
         self.ended = True
         self._emit(ev.End(self._now()))
@@ -532,9 +554,12 @@ class Engine:
                 if not is_chained(self.cues[j].cue.go):
                     break
                 group.setdefault(self.cues[j].cue.dept, self.cues[j].id)
-            for j in range(index, len(self.cues)):
-                if self.runs[j].state is CueState.PENDING:
-                    departments.setdefault(self.cues[j].cue.dept, self.cues[j].id)
+            for dept, indexes in self._by_dept.items():
+                for j in indexes[bisect.bisect_left(indexes, index) :]:
+                    if self.runs[j].state is CueState.PENDING:
+                        departments[dept] = self.cues[j].id
+                        break
+            departments = dict(sorted(departments.items(), key=lambda kv: self.plan.index_of(kv[1]) or 0))
         self.handshake.standby(group)
         compiled = self.cues[index] if index < len(self.cues) else None
         self._emit(
@@ -556,13 +581,12 @@ class Engine:
         now = self._now()
         tod = self.clock_tod()
         anchor = self.showclock.anchor_tod_ns
-        for i, compiled in enumerate(self.cues):
-            go, run = compiled.cue.go, self.runs[i]
-            if not isinstance(go, At):
-                continue
+        for i in self._at_cues:
+            go, run = self.cues[i].cue.go, self.runs[i]
+            assert isinstance(go, At)
             if i < self.playhead:
                 if run.state is CueState.ARMED and run.source == "at":
-                    self._disarm(i)
+                    self._disarm(i, with_chain=True)
                 continue
             if run.state is not CueState.PENDING:
                 continue
@@ -573,7 +597,13 @@ class Engine:
             self._fire(i, now + delta, "at")
         self._arm_timecode()
 
-    def _disarm(self, index: int) -> None:
+    def _disarm(self, index: int, *, with_chain: bool = False) -> None:
+        """Back to pending; with `with_chain`, the armed follow/after cues behind it too (they count from it)."""
+        if with_chain:
+            for j in range(index + 1, len(self.cues)):
+                if not is_chained(self.cues[j].cue.go) or self.runs[j].state is not CueState.ARMED:
+                    break
+                self._disarm(j)
         run = self.runs[index]
         run.cancel_timer()
         if run.unsent:
@@ -581,7 +611,7 @@ class Engine:
             for item in run.unsent:
                 self._items.pop(item, None)
             run.unsent.clear()
-        run.state = CueState.PENDING
+        self._set_state(index, CueState.PENDING)
         run.fire_ns = None
         self._tc_armed.discard(index)
 
@@ -589,7 +619,7 @@ class Engine:
         """Timecode started, stopped or jumped: disarm what it armed and arm again."""
         for index in list(self._tc_armed):
             if self.runs[index].state is CueState.ARMED:
-                self._disarm(index)
+                self._disarm(index, with_chain=True)
         self._tc_armed.clear()
         self._arm_timecode()
 
@@ -602,9 +632,9 @@ class Engine:
         rate = self.timecode.rate
         now = self._now()
         current = frame_at(position, now, rate)
-        for i in range(self.playhead, len(self.cues)):
+        for i in self._tc_cues:
             go, run = self.cues[i].cue.go, self.runs[i]
-            if not isinstance(go, AtTimecode) or run.state is not CueState.PENDING:
+            if i < self.playhead or not isinstance(go, AtTimecode) or run.state is not CueState.PENDING:
                 continue
             frame = go.timecode.frame_number(rate)
             if frame < current:
@@ -627,7 +657,8 @@ class Engine:
     def _park(self, now: int) -> None:
         """Cancel every pending send and fire timer, remembering them for resume."""
         cancel: list[int] = []
-        for i, run in enumerate(self.runs):
+        for i in sorted(self._active):
+            run = self.runs[i]
             if run.state is CueState.ARMED and run.fire_ns is not None and run.fire_ns > now:
                 run.cancel_timer()
                 self._held_fires.append((i, run.fire_ns))

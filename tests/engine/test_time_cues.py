@@ -145,3 +145,46 @@ def test_hold_pauses_internal_timecode_and_its_cues(tmp_path: Path) -> None:
     r.advance_to(100)
     assert r.gos() == [("10", "timecode", 0.0), ("11", "timecode", 20.0)]
     assert S == 1_000_000_000
+
+
+def test_go_on_an_at_cue_ahead_of_its_time_brings_its_follow_chain_along(tmp_path: Path) -> None:
+    r = rig(
+        tmp_path,
+        """\
+        cues:
+          - {id: "1", dept: FOH, go: {at: "22:10"}, actions: [{lx.fire: {cue: 1}}]}
+          - {id: "2", dept: LX, go: {follow: 5s}, actions: [{lx.fire: {cue: 2}}]}
+          - {id: "3", dept: LX}
+        """,
+        header=LATE_SHOW,
+        time_of_day="22:00:00",
+    )
+    r.advance_to(10)
+    r.engine.standby("1")
+    r.engine.go()  # the caller fires the 22:10 cue early, at 22:00:10
+    r.advance_to(1000)
+    assert r.gos() == [("1", "operator", 10.0), ("2", "follow", 15.0)]
+    assert r.sends() == [(10.0, "1", "lx"), (15.0, "2", "lx")]
+
+
+def test_hold_over_an_at_time_takes_its_follow_chain_with_it(tmp_path: Path) -> None:
+    r = rig(
+        tmp_path,
+        """\
+        cues:
+          - {id: "1", dept: FOH, go: {at: "22:01"}}
+          - {id: "2", dept: LX, go: {follow: 5s}, actions: [{lx.fire: {cue: 2}}]}
+          - {id: "3", dept: LX}
+        """,
+        header=LATE_SHOW,
+        time_of_day="22:00:00",
+    )
+    assert r.engine.next_auto() == ("1", r.at(60))
+    r.advance_to(30)
+    r.engine.hold()
+    assert r.engine.next_auto() is None  # nothing counts down while held
+    r.advance_to(90)
+    r.engine.resume()
+    r.advance_to(500)
+    assert r.gos() == []  # the at cue was missed in the hold, and its follow waits with it
+    assert r.scheduler.sent == []
