@@ -7,7 +7,8 @@ cannot fail to encode at show time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import difflib
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from showcall.compile.params import coerce
@@ -103,10 +104,14 @@ class _Compiler:
 
     def devices(self) -> dict[str, DevicePlan]:
         out: dict[str, DevicePlan] = {}
+        addresses: dict[tuple[str, str, int], str] = {}  # an OSC address -> the first device sending there
         for name, config in self.show.devices.items():
             node = self.sources.devices.get(name)
             pos = node.pos if node is not None else self.sources.root.pos
             loaded = self.profiles.get(config.driver)
+            if loaded is None and config.driver in self.profiles.broken:
+                self.sources.broken_devices.add(name)  # the profile's own problems say it all
+                continue
             if loaded is None:
                 where = node.pos_of("driver") if node is not None else pos
                 self.problems.append(
@@ -123,6 +128,17 @@ class _Compiler:
             except _Fail as fail:
                 self.problems.append(fail.pos.problem(f"device {name}", fail.message))
                 continue
+            if endpoint.kind != "midi":  # devices may share a MIDI port; two devices at one OSC address is a slip
+                address = (endpoint.kind, endpoint.host, endpoint.port)
+                first = addresses.setdefault(address, name)
+                if first != name:
+                    self.problems.append(
+                        pos.problem(
+                            f"device {name}",
+                            f"sends to the same address as device '{first}' ({endpoint.describe()}): "
+                            "give each device its own host or port",
+                        )
+                    )
             out[name] = DevicePlan(name, profile.driver, endpoint, profile)
         return out
 
@@ -167,6 +183,8 @@ class _Compiler:
             device=name,
             kind="midi",
             midi_port=config.midi_port,
+            keepalive=tuple(self._fixed_sends(name, profile, profile.keepalive.send)) if profile.keepalive else (),
+            keepalive_every_ns=profile.keepalive.every.ns if profile.keepalive else 0,
             panic=tuple(self._fixed_sends(name, profile, profile.panic, config)),
         )
 
@@ -215,6 +233,8 @@ class _Compiler:
         return messages
 
     def _device(self, name: str, pos: Pos, transport: str, form: str) -> Profile:
+        if name in self.sources.broken_devices:
+            raise _Skip
         if name not in self.show.devices:
             known = ", ".join(sorted(self.show.devices)) or "none declared"
             raise _Fail(pos, f"unknown device '{name}' (devices: {known})")
@@ -222,7 +242,8 @@ class _Compiler:
         if profile is None:
             raise _Skip
         if profile.transport != transport:
-            raise _Fail(pos, f"{form}: actions need a {transport.upper()} device; '{name}' is {profile.driver}")
+            article = "an" if transport == "osc" else "a"
+            raise _Fail(pos, f"{form}: actions need {article} {transport.upper()} device; '{name}' is {profile.driver}")
         return profile
 
     def _raw_osc(self, action: OscAction, node: Any, pos: Pos, offset: int) -> WireMessage:
@@ -313,9 +334,12 @@ class _Compiler:
             if name not in verb.params:
                 at = params_node.key_pos_of(name) if isinstance(params_node, YMap) else key_pos
                 allowed = ", ".join(verb.params) or "none"
+                hint = _suggest(str(name), verb.params)
                 failures.append(
                     _Fail(
-                        at, f"unknown parameter '{name}' for {profile.driver}.{_verb_name(key)} (parameters: {allowed})"
+                        at,
+                        f"unknown parameter '{name}' for {profile.driver}.{_verb_name(key)}{hint}"
+                        f" (parameters: {allowed})",
                     )
                 )
         for name, spec in verb.params.items():
@@ -337,6 +361,8 @@ class _Compiler:
             raise _Fail(failures[0].pos, failures[0].message, failures[1:])
         messages = []
         for send in verb.send:
+            if not _applies(send, values):
+                continue
             for extra_offset, payload, summary in self._render_send(device, send, values, config, profile, key_pos):
                 messages.append(WireMessage(device, offset + extra_offset, payload, summary))
             if send.wait is not None:
@@ -346,16 +372,20 @@ class _Compiler:
     def _verb_target(self, key: str, key_pos: Pos) -> _VerbTarget:
         """What `<device>.<verb>` resolves to (kept for the next action using it), or why it cannot."""
         device, verb = key.split(".", 1)
+        if device in self.sources.broken_devices:
+            raise _Skip
         if device not in self.show.devices:
             known = ", ".join(sorted(self.show.devices)) or "none declared"
-            raise _Fail(key_pos, f"unknown device '{device}' in {key} (devices: {known})")
+            hint = _suggest(device, self.show.devices)
+            raise _Fail(key_pos, f"unknown device '{device}' in {key}{hint} (devices: {known})")
         profile = self.device_profiles.get(device)
         if profile is None:
             raise _Skip
         spec = profile.verbs.get(verb)
         if spec is None:
+            hint = _suggest(verb, profile.verbs)
             verbs = ", ".join(sorted(profile.verbs)) or "none: use raw osc:/midi:/msc: actions"
-            raise _Fail(key_pos, f"unknown verb '{verb}' for {profile.driver} device '{device}' (verbs: {verbs})")
+            raise _Fail(key_pos, f"unknown verb '{verb}' for {profile.driver} device '{device}'{hint} (verbs: {verbs})")
         target: _VerbTarget = (device, profile, spec, self.show.devices[device], {})
         self._verbs[key] = target
         return target
@@ -369,9 +399,7 @@ class _Compiler:
         profile: Profile,
         pos: Pos,
     ) -> list[tuple[int, bytes, str]]:
-        if send.when is not None and values.get(send.when) is None:
-            return []
-        if send.unless is not None and values.get(send.unless) is not None:
+        if not _applies(send, values):
             return []
         try:
             if send.osc is not None:
@@ -392,6 +420,19 @@ class _Compiler:
         except (TemplateError, ValueError) as exc:
             raise _Fail(pos, str(exc)) from exc
         return []
+
+
+def _applies(send: SendSpec, values: dict[str, Any]) -> bool:
+    """A send's `when`/`unless` condition on a parameter having been given."""
+    if send.when is not None and values.get(send.when) is None:
+        return False
+    return send.unless is None or values.get(send.unless) is None
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    """` (did you mean 'fire'?)` when one choice is close to `word`, else nothing."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _osc_payload(profile: Profile, address: str, args: list[OscArg], pos: Pos) -> tuple[bytes, str]:

@@ -7,14 +7,9 @@ show starts, and for a 09:00 show run at 15:00, 09:30 has passed.
 
 from __future__ import annotations
 
-from showcall.model.times import DAY_NS
+from showcall.model.times import show_relative
 
-HALF_DAY_NS = DAY_NS // 2
-
-
-def show_relative(tod_ns: int, anchor_ns: int) -> int:
-    """Where a time of day falls in the show day around `anchor_ns` (ns, in [-12 h, +12 h))."""
-    return (tod_ns - anchor_ns + HALF_DAY_NS) % DAY_NS - HALF_DAY_NS
+__all__ = ["show_relative", "until"]
 
 
 def until(target_tod_ns: int, now_tod_ns: int, anchor_ns: int) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from showcall.errors import Problem
 from showcall.loader.sources import ShowSources, exact
 from showcall.model.show import After, At, AtTimecode, Follow, Show
-from showcall.model.times import DAY_NS, format_time_of_day
+from showcall.model.times import format_time_of_day, show_relative
 
 
 def lint_show(show: Show, sources: ShowSources) -> list[Problem]:
@@ -85,6 +85,7 @@ def _departments(show: Show, sources: ShowSources, problems: list[Problem]) -> N
 def _triggers(show: Show, sources: ShowSources, problems: list[Problem]) -> None:
     base = show.info.start.ns if show.info.start is not None else None
     previous_at: tuple[int, str, str] | None = None
+    previous_tc: tuple[int, str, str, str | None] | None = None  # frame, cue, timecode, segment
     for index, (cue, src) in enumerate(zip(show.all_cues(), sources.cues, strict=True)):
         go = cue.go
         pos = src.node.pos_of("go")
@@ -97,10 +98,22 @@ def _triggers(show: Show, sources: ShowSources, problems: list[Problem]) -> None
             reason = go.timecode.check_rate(show.info.fps)
             if reason:
                 problems.append(src.problem(pos, cue.id, reason))
+            frame = go.timecode.frame_number(show.info.fps)
+            # each song may have its own timecode hour, in any set order: only within a segment must it rise
+            if previous_tc is not None and previous_tc[3] == src.segment and frame < previous_tc[0]:
+                problems.append(
+                    src.problem(
+                        pos,
+                        cue.id,
+                        f"timecode {go.timecode} comes before cue {previous_tc[1]} (TC {previous_tc[2]}), which is"
+                        " earlier in the cue list: timecode cues in a segment must be in time order",
+                    )
+                )
+            previous_tc = (frame, cue.id, str(go.timecode), src.segment)
         if isinstance(go, At):
             if base is None:
                 base = go.at.ns
-            relative = (go.at.ns - base) % DAY_NS
+            relative = show_relative(go.at.ns, base)
             if previous_at is not None and relative < previous_at[0]:
                 problems.append(
                     src.problem(
@@ -122,7 +135,7 @@ def _segments(show: Show, sources: ShowSources, problems: list[Problem]) -> None
         if segment.start is not None:
             if base is None:
                 base = segment.start.ns
-            start = (segment.start.ns - base) % DAY_NS
+            start = show_relative(segment.start.ns, base)
             if planned_end is not None and start < planned_end:
                 problems.append(
                     node.pos_of("start").problem(

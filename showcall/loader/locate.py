@@ -24,6 +24,9 @@ _FIELD_MESSAGES = {
 }
 
 
+TRIGGER_FORMS = "go must be manual, {follow: D}, {after: D}, {at: 'HH:MM:SS'} or {timecode: 'HH:MM:SS:FF'}"
+
+
 def locate(node: Any, loc: tuple[int | str, ...]) -> tuple[Pos | None, Pos | None, Any, tuple[int | str, ...], int]:
     """Walk `loc` through `node`.
 
@@ -111,6 +114,9 @@ def problems_from(
             message = f"{_field(matched)} must be a number, text, true/false or a typed argument like {{f: 0.5}}"
             problems.append(pos.problem(where, f"{message}, got {_describe(value)}"))
             continue
+        if matched and matched[-1] == "go":
+            problems.append(pos.problem(where, f"{TRIGGER_FORMS}, got {_describe(value)}"))
+            continue
         if len(expected) == 1:
             message = f"{_field(matched)} must be {expected[0]}, got {_describe(value)}"
         else:
@@ -181,7 +187,7 @@ def _message(
         return template.format(value=_show(value))
     if kind == "literal_error":
         if loc and loc[-1] == "manual":
-            return "go must be manual, {follow: D}, {after: D}, {at: 'HH:MM:SS'} or {timecode: 'HH:MM:SS:FF'}"
+            return TRIGGER_FORMS
         expected = ctx.get("expected", "")
         return f"{field} must be {expected}, got {_show(value)}"
     if kind in {"int_type", "int_parsing", "int_from_float"}:

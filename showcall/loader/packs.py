@@ -39,6 +39,12 @@ class PackDef:
     templated: frozenset[int] = frozenset()
 
 
+BROKEN: PackDef = PackDef(
+    "", Pack.model_construct(params={}, description=None, cues=[]), YSeq(Pos("", 0, 0)), Pos("", 0, 0)
+)
+"""Stands for a pack defined with problems of its own: a `use:` of it expands to nothing, silently."""
+
+
 @dataclass
 class Expanded:
     """One cue mapping ready for validation, and the pack uses that made it (outermost first)."""
@@ -72,7 +78,7 @@ def _templated(node: Any) -> set[int]:
             return "{" in item or "}" in item
         if not isinstance(item, YMap | YSeq):
             return False
-        inside = False
+        inside = isinstance(item, YMap) and any(isinstance(k, str) and ("{" in k or "}" in k) for k in item)
         for child in item.values() if isinstance(item, YMap) else item:
             inside = walk(child) or inside  # walk every child, so the containers inside are marked too
         if inside:
@@ -84,8 +90,11 @@ def _templated(node: Any) -> set[int]:
 
 
 def _strings(node: Any, where: str = "cues") -> Iterator[tuple[str, Pos, str]]:
+    """Every string in a template, keys included (`"{desk}.fire":` picks a device by parameter)."""
     if isinstance(node, YMap):
         for key, value in node.items():
+            if isinstance(key, str) and ("{" in key or "}" in key):
+                yield f"{where}.{key}", node.key_pos_of(key), key
             if isinstance(value, str):
                 yield f"{where}.{key}", node.pos_of(key), value
             else:
@@ -136,6 +145,8 @@ def _expand_use(
         problems.append(entry.pos_of("use").problem(where, f"pack uses itself: {chain}"))
         return
     pack = packs[name]
+    if pack is BROKEN:
+        return
     values, ok = _parameters(entry, use, pack, problems)
     if not ok:
         return
@@ -216,10 +227,17 @@ def substitute(
         return node
     if isinstance(node, YMap):
         out = YMap(node.pos)
-        for key, value in node.items():
-            out[key] = _filled(value, values, node.pos_of, key, templated)
         out.key_pos.update(node.key_pos)  # empty for the fast reader's nodes: every key is then at node.pos
         out.val_pos.update(node.val_pos)
+        for key, value in node.items():
+            new_key = key
+            if isinstance(key, str) and ("{" in key or "}" in key):
+                new_key = str(_fill(key, values, node.key_pos_of(key)))
+                if key in node.key_pos:
+                    out.key_pos[new_key] = node.key_pos[key]
+                if key in node.val_pos:
+                    out.val_pos[new_key] = node.val_pos[key]
+            out[new_key] = _filled(value, values, node.pos_of, key, templated)
         return out
     if isinstance(node, YSeq):
         seq = YSeq(node.pos)

@@ -37,6 +37,7 @@ class ProfileSet:
 
     profiles: dict[str, LoadedProfile] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    broken: set[str] = field(default_factory=set)  # profiles refused: a device using one says nothing more
 
     def get(self, driver: str) -> LoadedProfile | None:
         """The profile named `driver`, if any."""
@@ -78,6 +79,8 @@ def load_profiles(local_dir: Path | None = None, display_dir: str | None = None,
             loaded = load_profile_file(path, display, result.problems, fast=fast)
             if loaded is not None:
                 result.profiles[loaded.profile.driver] = loaded
+            else:
+                result.broken.add(path.stem)
     return result
 
 
@@ -123,11 +126,14 @@ def _check_templates(profile: Profile, data: YMap, display: str, problems: list[
             for name in sorted(_send_placeholders(send) | {n for n in (send.when, send.unless) if n}):
                 if name not in verb.params:
                     problems.append(pos.problem(where, f"uses {{{name}}} but the verb has no parameter '{name}'"))
+            problems.extend(pos.problem(where, text) for text in _send_form_problems(send))
     for section, sends in (
         ("panic", profile.panic),
         ("keepalive", profile.keepalive.send if profile.keepalive else []),
     ):
         for send in sends:
+            for text in _send_form_problems(send):
+                problems.append(data.pos_of(section).problem(f"profile {profile.driver}", text))
             names = _send_placeholders(send)
             if names:
                 problems.append(
@@ -136,6 +142,19 @@ def _check_templates(profile: Profile, data: YMap, display: str, problems: list[
                         f"{section} messages cannot use placeholders ({', '.join(names)})",
                     )
                 )
+
+
+MSC_SEND_FIELDS = ("command", "cue", "list", "path", "time", "control", "value", "macro")
+MIDI_SEND_FIELDS = ("type", "channel", "note", "velocity", "control", "value", "program", "pitch", "song", "data")
+
+
+def _send_form_problems(send: SendSpec) -> list[str]:
+    """Keys an msc: or midi: send does not take (a typo there would otherwise be dropped unseen)."""
+    out = []
+    for form, allowed, given in (("msc", MSC_SEND_FIELDS, send.msc), ("midi", MIDI_SEND_FIELDS, send.midi)):
+        for key in sorted(set(given or {}) - set(allowed)):
+            out.append(f"unknown key '{key}' in a {form}: send (keys: {', '.join(allowed)})")
+    return out
 
 
 def _send_placeholders(send: SendSpec) -> set[str]:

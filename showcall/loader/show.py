@@ -25,7 +25,7 @@ from showcall.loader.gcpause import gc_paused
 from showcall.loader.includes import merge_includes
 from showcall.loader.locate import problems_from
 from showcall.loader.nodes import Pos, YMap, YSeq
-from showcall.loader.packs import PackDef, check_pack, expand
+from showcall.loader.packs import BROKEN, PackDef, check_pack, expand
 from showcall.loader.profiles import ProfileSet, load_profiles
 from showcall.loader.sources import CueSource, ShowSources
 from showcall.loader.yamlsource import YamlSourceError, parse_yaml, read_text
@@ -147,14 +147,20 @@ def _one(model: type[M], node: Any, where: str, fallback: Pos, problems: list[Pr
 
 
 def _named(
-    root: YMap, section: str, model: type[M], pattern_msg: tuple[str, str], problems: list[Problem]
+    root: YMap,
+    section: str,
+    model: type[M],
+    pattern_msg: tuple[str, str],
+    problems: list[Problem],
+    broken: set[str] | None = None,
 ) -> tuple[dict[str, M], dict[str, Any], dict[str, Pos]]:
-    """Validate each entry of a name -> mapping section on its own."""
+    """Validate each entry of a name -> mapping section on its own; names refused go in `broken`."""
     import re
 
     out: dict[str, M] = {}
     nodes: dict[str, Any] = {}
     keys: dict[str, Pos] = {}
+    broken = broken if broken is not None else set()
     node = root.get(section)
     if node is None:
         return out, nodes, keys
@@ -167,6 +173,7 @@ def _named(
         where = f"{section.rstrip('s')} {name}"
         if not isinstance(name, str) or not re.match(pattern, name):
             problems.append(key_pos.problem(where, message.format(name=name)))
+            broken.add(str(name))
             continue
         entry = value if value is not None else YMap(node.pos_of(name))
         validated = _one(model, entry, where, node.pos_of(name), problems)
@@ -174,6 +181,8 @@ def _named(
             out[name] = validated
             nodes[name] = entry
             keys[name] = key_pos
+        else:
+            broken.add(name)
     return out, nodes, keys
 
 
@@ -184,12 +193,15 @@ def _validate(root: YMap, problems: list[Problem]) -> tuple[Show | None, ShowSou
         problems.append(root.pos.problem("show", "missing required key 'show' (with at least a title)"))
     else:
         info = _one(ShowInfo, info_node, "show", root.pos_of("show"), problems) or _salvage_info(info_node)
+    broken_devices: set[str] = set()
+    broken_packs: set[str] = set()
     devices, device_nodes, device_keys = _named(
         root,
         "devices",
         DeviceConfig,
         (NAME_PATTERN, "device name '{name}' must be letters, digits, '_' or '-'"),
         problems,
+        broken_devices,
     )
     departments, _, dept_keys = _named(
         root,
@@ -204,13 +216,19 @@ def _validate(root: YMap, problems: list[Problem]) -> tuple[Show | None, ShowSou
         Pack,
         (NAME_PATTERN, "pack name '{name}' must be letters, digits, '_' or '-'"),
         problems,
+        broken_packs,
     )
     pack_defs: dict[str, PackDef] = {}
     for name, pack in packs.items():
         checked = check_pack(name, pack, pack_nodes[name], problems)
         if checked is not None:
             pack_defs[name] = checked
-    sources = ShowSources(root=root, devices=device_nodes, device_keys=device_keys, departments=dept_keys)
+        else:
+            broken_packs.add(name)
+    pack_defs.update(dict.fromkeys(broken_packs, BROKEN))  # their uses add nothing to their own problems
+    sources = ShowSources(
+        root=root, devices=device_nodes, device_keys=device_keys, departments=dept_keys, broken_devices=broken_devices
+    )
 
     segments: list[Segment] = []
     flat: list[Cue] = []

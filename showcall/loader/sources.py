@@ -46,6 +46,7 @@ class ShowSources:
     segments: list[YMap] = field(default_factory=list)
     cues: list[CueSource] = field(default_factory=list)
     reread: Callable[[], ReadShow] | None = field(default=None, repr=False)
+    broken_devices: set[str] = field(default_factory=set)  # defined but refused: their uses say nothing more
 
 
 def exact(sources: ShowSources) -> ReadShow | None:

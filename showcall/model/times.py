@@ -217,6 +217,18 @@ class TimeOfDay(_StringValue):
         return self.text or format_time_of_day(self.ns)
 
 
+HALF_DAY_NS = DAY_NS // 2
+
+
+def show_relative(tod_ns: int, anchor_ns: int) -> int:
+    """Where a time of day falls in the "show day" around `anchor_ns`: ns in [-12 h, +12 h).
+
+    The show day is the 24 hours centred on the show's planned start, so for a 22:00 show 00:10 is
+    ten past midnight after the start, and 18:30 (doors) is before it on the same evening.
+    """
+    return (tod_ns - anchor_ns + HALF_DAY_NS) % DAY_NS - HALF_DAY_NS
+
+
 def format_time_of_day(ns: int) -> str:
     """`HH:MM:SS` for a time of day in nanoseconds after midnight."""
     secs = (ns // NS_PER_S) % 86400

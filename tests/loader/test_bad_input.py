@@ -77,7 +77,7 @@ def test_unknown_keys_suggest_the_key_meant(write: Write) -> None:
 def test_unknown_verb_parameter_is_reported_with_the_ones_allowed(write: Write) -> None:
     path = write(HEADER + "cues:\n  - {id: 1, dept: LX, actions: [{lx.fire: {cue: 1, lst: 2}}]}\n")
     assert problems(path) == [
-        "show.yaml:11:52: cue 1: unknown parameter 'lst' for eos.fire (parameters: list, cue)",
+        "show.yaml:11:52: cue 1: unknown parameter 'lst' for eos.fire (did you mean 'list'?) (parameters: list, cue)",
     ]
 
 

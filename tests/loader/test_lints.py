@@ -42,8 +42,8 @@ def test_lints_beyond_the_schema(write: Write) -> None:
         "show.yaml:14:31: cue 1: the first cue cannot be 'follow': there is no previous cue to count from",
         "show.yaml:15:23: cue 2: department 'SND' is not declared under departments: (declared: LX)",
         "show.yaml:16:14: cue 2: duplicate cue id '2' (first at show.yaml:15:14)",
-        "show.yaml:16:38: cue 2: unknown verb 'fir' for eos device 'lx' (verbs: back, cmd, fire, go, macro, ping, stop,"
-        " sub)",
+        "show.yaml:16:38: cue 2: unknown verb 'fir' for eos device 'lx' (did you mean 'fire'?) (verbs: back, cmd, fire,"
+        " go, macro, ping, stop, sub)",
         "show.yaml:16:76: cue 2: unknown parameter 'level' for eos.fire (parameters: list, cue)",
         "show.yaml:16:89: cue 2: unknown device 'vid' in vid.go (devices: desk, gfx, lx)",
         "show.yaml:17:57: cue 3: device desk (no_decimals MSC): cue number '12.5' has decimals, which this device"
