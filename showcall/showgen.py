@@ -59,7 +59,9 @@ def synthetic_show(
                 action = f"[{{snd.start: {{cue: {number}}}}}, {{wait: 1s}}, {{snd.stop: {{cue: {number - 1}}}}}]"
             elif kind == 3:
                 channel = number % 32 + 1
-                action = f"[{{mix.mute: {{channel: {channel}, on: false}}}}, {{mix.fader: {{channel: 1, level: 0.75}}}}]"
+                action = (
+                    f"[{{mix.mute: {{channel: {channel}, on: false}}}}, {{mix.fader: {{channel: 1, level: 0.75}}}}]"
+                )
             else:
                 action = f'[{{osc: {{device: gfx, address: /cue/{number}, args: [{number}, 0.5, "card {number}"]}}}}]'
             dept = ("LX", "SND", "SND", "GFX")[kind % 4]

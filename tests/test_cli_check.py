@@ -42,7 +42,7 @@ def test_problems_exit_1_all_on_stderr_without_traceback(tmp_path: Path) -> None
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         "bad.yaml:8:19: cue 2: department 'SND' is not declared under departments: (declared: LX)",
-        "bad.yaml:8:71: cue 2: unknown parameter 'lst' for eos.fire (parameters: list, cue)",
+        "bad.yaml:8:71: cue 2: unknown parameter 'lst' for eos.fire (did you mean 'list'?) (parameters: list, cue)",
         "bad.yaml: 2 problems",
     ]
     assert "Traceback" not in result.stderr

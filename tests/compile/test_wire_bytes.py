@@ -7,9 +7,10 @@ from typing import Any
 import mido
 import pytest
 from pythonosc.osc_message import OscMessage
-from support.showfiles import Write, load
 
 from showcall.compile.plan import Plan, WireMessage
+
+from support.showfiles import Write, load
 
 DEVICES = """\
 showcall: 1
@@ -218,3 +219,11 @@ def test_eos_packets_over_512_bytes_are_refused(write: Write) -> None:
     text = DEVICES + "  - {id: 1, dept: LX, actions: [{lx.cmd: {text: " + "x" * 600 + "}}]}\n"
     found = [str(p) for p in load(write(text)).problems]
     assert found == ["show.yaml:16:34: cue 1: OSC packet of 620 bytes is over the eos limit of 512"]
+
+
+def test_generic_midi_panic_is_all_notes_off_on_every_channel(write: Write) -> None:
+    plan = plan_of(write, '  keys: {driver: midi, midi_port: "127.0.0.1:9080"}\n')
+    panic = plan.devices["keys"].endpoint.panic
+    assert [midi(WireMessage("keys", 0, packet, "")) for packet in panic] == [
+        mido.Message("control_change", channel=channel, control=123, value=0) for channel in range(16)
+    ]
