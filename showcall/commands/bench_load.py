@@ -243,5 +243,22 @@ def _report(result: dict[str, Any]) -> str:
             row(check["show"], check["typical"], check_verdict),
             row(f"{cues}-cue show", check["generated"]),
             f"Machine: {result['cores']} cores, 1-minute load average {before:.2f} before and {after:.2f} after{busy}",
+            *([] if _bytecode_cached() else [_NO_BYTECODE]),
         ]
     )
+
+
+_NO_BYTECODE = (
+    "Note: showcall's modules have no cached bytecode here (PYTHONDONTWRITEBYTECODE, or a fresh checkout), so "
+    "every `showcall check` compiles them first; `pip install` caches it (python -m compileall showcall does too)."
+)
+
+
+def _bytecode_cached() -> bool:
+    """True when showcall's own modules have compiled bytecode on disk, as after `pip install`."""
+    import importlib.util
+
+    import showcall.showfile
+
+    source = showcall.showfile.__file__
+    return source is not None and Path(importlib.util.cache_from_source(source)).exists()
