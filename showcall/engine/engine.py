@@ -236,6 +236,12 @@ class Engine:
             standby=index == self.playhead,
         )
 
+    def running(self) -> bool:
+        """True while a cue is going out or a follow/after chain is armed (armed time cues do not count)."""
+        return any(
+            self.runs[i].state is CueState.FIRED or self.runs[i].source not in {"at", "timecode"} for i in self._active
+        )
+
     def next_auto(self) -> tuple[str, int] | None:
         """The next cue that will fire by itself, and when (monotonic ns)."""
         now = self._now()

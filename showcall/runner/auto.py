@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from showcall.engine import events as ev
 from showcall.engine.clock import Clock, Timer
-from showcall.engine.cues import CueState
 from showcall.engine.engine import Engine
 from showcall.model.show import At, AtTimecode
 
@@ -45,10 +44,7 @@ class AutoGo:
         engine = self.engine
         if engine.held or engine.ended or engine.playhead >= len(engine.cues):
             return
-        if any(
-            run.state is CueState.FIRED or (run.state is CueState.ARMED and run.source not in {"at", "timecode"})
-            for run in engine.runs
-        ):
+        if engine.running():
             return  # wait for what is running to complete: GAP counts from the last completion
         go = engine.cues[engine.playhead].cue.go
         missed = engine.runs[engine.playhead].reason.startswith("missed")

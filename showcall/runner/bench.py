@@ -79,12 +79,14 @@ def _latencies(sent: dict[int, int], records: list[RxRecord]) -> list[int]:
     return [arrived[seq] - t0 for seq, t0 in sent.items() if seq in arrived]
 
 
-async def _control_latency(folder: Path, receiver: Receiver, gos: int, ui_load_ms: float | None) -> dict[str, Any]:
+async def _control_latency(
+    folder: Path, receiver: Receiver, gos: int, ui_load_ms: float | None, realtime: bool
+) -> dict[str, Any]:
     show = _show(folder / f"control-{ui_load_ms}.yaml", gos + 1, receiver.port, go_guard="20ms")
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
-    options = SessionOptions(control_port=port, log_path=folder / "control.jsonl", realtime=False)
+    options = SessionOptions(control_port=port, log_path=folder / "control.jsonl", realtime=realtime)
     session = await ShowSession.open(show, options)
     stop = asyncio.Event()
     load = asyncio.create_task(ui_like_load(ui_load_ms, stop)) if ui_load_ms else None
@@ -120,10 +122,11 @@ def _send_timed(sock: socket.socket, packet: bytes) -> int:
     return t0
 
 
-def _stdin_latency(folder: Path, receiver: Receiver, gos: int) -> dict[str, Any]:
+def _stdin_latency(folder: Path, receiver: Receiver, gos: int, realtime: bool) -> dict[str, Any]:
     show = _show(folder / "stdin.yaml", gos + 1, receiver.port, go_guard="20ms")  # one spare: it must not end
+    command = [sys.executable, "-m", "showcall", "run", str(show), "--headless", "--log", str(folder / "s.jsonl")]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "showcall", "run", str(show), "--headless", "--no-rt", "--log", str(folder / "s.jsonl")],
+        command if realtime else [*command, "--no-rt"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -181,9 +184,9 @@ def _rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-async def _long_run(folder: Path, receiver: Receiver, cues: int, gap_ms: float) -> LongRun:
+async def _long_run(folder: Path, receiver: Receiver, cues: int, gap_ms: float, realtime: bool) -> LongRun:
     show = _show(folder / "long.yaml", cues, receiver.port, go_guard="1ms")
-    options = SessionOptions(auto_gap_ns=int(gap_ms * 1_000_000), log_path=folder / "long.jsonl", realtime=False)
+    options = SessionOptions(auto_gap_ns=int(gap_ms * 1_000_000), log_path=folder / "long.jsonl", realtime=realtime)
     session = await ShowSession.open(show, options)
     result = LongRun(cues)
     lateness: list[int] = []
@@ -236,6 +239,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--ui-load-ms", type=float, default=20.0, help="UI-like load chunk, ms (default 20)")
     parser.add_argument("--skip-long", action="store_true", help="only the GO latency figures")
+    parser.add_argument(
+        "--rt", action="store_true", help="let the timing core ask for real-time priority (default: unprivileged)"
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
 
 
@@ -244,14 +250,14 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         with tempfile.TemporaryDirectory(prefix="showcall-bench-") as tmp:
             folder = Path(tmp)
-            figures: dict[str, Any] = {"go_lead_us": GO_LEAD_NS / US}
-            figures["control_idle"] = await _control_latency(folder, receiver, args.gos, None)
-            figures["control_ui_load"] = await _control_latency(folder, receiver, args.gos, args.ui_load_ms)
+            figures: dict[str, Any] = {"go_lead_us": GO_LEAD_NS / US, "realtime_requested": args.rt}
+            figures["control_idle"] = await _control_latency(folder, receiver, args.gos, None, args.rt)
+            figures["control_ui_load"] = await _control_latency(folder, receiver, args.gos, args.ui_load_ms, args.rt)
             figures["stdin_idle"] = await asyncio.get_running_loop().run_in_executor(
-                None, _stdin_latency, folder, receiver, args.gos
+                None, _stdin_latency, folder, receiver, args.gos, args.rt
             )
             if not args.skip_long:
-                figures["long_run"] = asdict(await _long_run(folder, receiver, args.cues, args.gap_ms))
+                figures["long_run"] = asdict(await _long_run(folder, receiver, args.cues, args.gap_ms, args.rt))
             return figures
     finally:
         receiver.close()
