@@ -1,0 +1,93 @@
+"""Provides `Parking`: what a hold takes out of the timing core, and puts back shifted on resume.
+
+A hold cancels every pending send (a running cue's later actions, an armed chain) and stops the
+bookkeeping timers. Resume puts each back moved later by exactly the time held, but only once the
+timing core has confirmed the cancel: a send it had already made when the hold reached it is
+reported sent, is no longer parked, and is never sent twice.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from showcall.engine.book import CueBook
+from showcall.engine.cues import CueState
+
+
+@dataclass
+class _Parked:
+    """A send hold cancelled: which message of which cue, when it was due, and (after resume) by how
+    much it moves; `cancelled` once the core confirmed the cancel."""
+
+    index: int
+    number: int
+    due_ns: int
+    cancelled: bool = False
+    shift: int | None = None
+
+
+class Parking:
+    """Sends and fire times parked by a hold (see module docstring)."""
+
+    def __init__(self, book: CueBook) -> None:
+        self.book = book
+        self._parked: dict[int, _Parked] = {}  # by the item id the core knew it under
+        self._fires: list[tuple[int, int]] = []  # (cue index, fire_ns) of armed cues whose timer stopped
+
+    def park(self, now_ns: int) -> None:
+        """Cancel every pending send and fire timer, remembering them."""
+        book = self.book
+        cancel: list[int] = []
+        for i in sorted(book.active):
+            run = book.runs[i]
+            if run.state is CueState.ARMED and run.fire_ns is not None and run.fire_ns > now_ns:
+                run.cancel_timer()
+                self._fires.append((i, run.fire_ns))
+            for item, due in run.unsent.items():
+                _, number = book.items[item]
+                self._parked[item] = _Parked(i, number, due)
+                cancel.append(item)
+        if cancel:
+            book.scheduler.cancel_items(cancel)
+
+    def unpark(self, held_ns: int) -> None:
+        """Put back what was parked, `held_ns` later (each send once its cancel is confirmed)."""
+        for parked in self._parked.values():
+            parked.shift = held_ns
+        for item, parked in list(self._parked.items()):
+            if parked.cancelled:
+                self._reschedule(item)
+        book = self.book
+        for index, fire_ns in self._fires:
+            run = book.runs[index]
+            run.fire_ns = fire_ns + held_ns
+            run.fire_timer = book.clock.call_at(run.fire_ns, functools.partial(book.on_fire, index))
+        self._fires.clear()
+
+    def cancelled(self, item: int) -> bool:
+        """The core confirmed item `item` cancelled; True when it was parked (resume puts it back)."""
+        parked = self._parked.get(item)
+        if parked is None:
+            return False
+        parked.cancelled = True
+        if parked.shift is not None:  # resumed before the confirmation arrived
+            self._reschedule(item)
+        return True
+
+    def sent(self, item: int) -> None:
+        """The core sent item `item` before the hold's cancel reached it: nothing to put back."""
+        self._parked.pop(item, None)
+
+    def clear(self) -> None:
+        """Forget everything parked (panic, reset)."""
+        self._parked.clear()
+        self._fires.clear()
+
+    def _reschedule(self, item: int) -> None:
+        parked = self._parked.pop(item)
+        book = self.book
+        book.runs[parked.index].unsent.pop(item, None)
+        book.items.pop(item, None)
+        if parked.shift is not None:
+            book.schedule(parked.index, [(parked.number, parked.due_ns + parked.shift)])

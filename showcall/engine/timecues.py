@@ -1,0 +1,132 @@
+"""Provides `TimeCues`: arming the cues that fire at a time of day (`at`) or on timecode.
+
+`at` cues are armed from the playhead on and disarmed behind it; one whose time had passed when it
+was armed is marked missed and waits for GO. Timecode cues are armed while timecode rolls, from
+the playhead on, and re-armed whenever timecode starts, stops or jumps. Without a timecode source,
+reaching a timecode cue starts showcall's internal timecode at that cue's frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from showcall.compile.plan import CompiledCue
+from showcall.engine.book import CueBook
+from showcall.engine.clock import Clock
+from showcall.engine.cues import CueState
+from showcall.engine.timecode import InternalTimecode, TimecodeSource, frame_at, frame_deadline
+from showcall.engine.wallclock import until
+from showcall.model.show import At, AtTimecode
+
+Fire = Callable[[int, int, str], None]
+
+
+class TimeCues:
+    """The `at` and timecode cues of a show (see module docstring)."""
+
+    def __init__(
+        self,
+        cues: tuple[CompiledCue, ...],
+        book: CueBook,
+        clock: Clock,
+        timecode: TimecodeSource,
+        anchor_tod_ns: int | None,
+        fire: Fire,
+        playhead: Callable[[], int],
+        held: Callable[[], bool],
+    ) -> None:
+        self.cues = cues
+        self.book = book
+        self.clock = clock
+        self.timecode = timecode
+        self.anchor_tod_ns = anchor_tod_ns
+        self._fire = fire
+        self._playhead = playhead
+        self._held = held
+        self.at_cues = [i for i, c in enumerate(cues) if isinstance(c.cue.go, At)]
+        self.tc_cues = [i for i, c in enumerate(cues) if isinstance(c.cue.go, AtTimecode)]
+        self._tc_armed: set[int] = set()
+        self._rolled_before_hold = False
+        timecode.subscribe(self._timecode_changed)
+
+    def arm(self) -> None:
+        """Arm `at` cues from the playhead on (disarming those behind it), then timecode cues."""
+        if self._held():
+            return
+        now, tod, playhead = self.clock.now_ns(), self.clock.time_of_day_ns(), self._playhead()
+        for i in self.at_cues:
+            go, run = self.cues[i].cue.go, self.book.runs[i]
+            assert isinstance(go, At)
+            if i < playhead:
+                if run.state is CueState.ARMED and run.source == "at":
+                    self.book.disarm(i, with_chain=True)
+                continue
+            if run.state is not CueState.PENDING:
+                continue
+            delta = until(go.at.ns, tod, self.anchor_tod_ns if self.anchor_tod_ns is not None else go.at.ns)
+            if delta < 0:
+                run.reason = f"missed: {go.at} had passed; GO fires it"
+                continue
+            self._fire(i, now + delta, "at")
+        self._arm_timecode()
+
+    def hold(self, now_ns: int) -> None:
+        """A hold: disarm every armed time cue with its chain (resume arms them again) and pause internal timecode."""
+        for i in [*self.at_cues, *self.tc_cues]:
+            if self.book.runs[i].state is CueState.ARMED:
+                self.book.disarm(i, with_chain=True)
+        self._tc_armed.clear()
+        self._rolled_before_hold = isinstance(self.timecode, InternalTimecode) and self.timecode.rolling
+        if isinstance(self.timecode, InternalTimecode):
+            self.timecode.stop(now_ns)
+
+    def resume(self, now_ns: int) -> None:
+        """After a hold: internal timecode rolls on if it was rolling; then everything is armed again."""
+        if isinstance(self.timecode, InternalTimecode) and self._rolled_before_hold:
+            self.timecode.roll(now_ns)
+        self.arm()
+
+    def clear(self, now_ns: int) -> None:
+        """Panic or reset: forget what was armed and stop internal timecode."""
+        self._tc_armed.clear()
+        self._rolled_before_hold = False
+        if isinstance(self.timecode, InternalTimecode):
+            self.timecode.stop(now_ns)
+
+    def playhead_moved(self) -> None:
+        """Rehearsing without a timecode source: reaching a timecode cue starts the internal clock there."""
+        if not isinstance(self.timecode, InternalTimecode) or self.timecode.rolling or self._held():
+            return
+        playhead = self._playhead()
+        if playhead >= len(self.cues):
+            return
+        go = self.cues[playhead].cue.go
+        if isinstance(go, AtTimecode) and self.book.runs[playhead].state is CueState.PENDING:
+            self.timecode.locate(go.timecode.frame_number(self.timecode.rate), self.clock.now_ns())
+
+    def _timecode_changed(self) -> None:
+        """Timecode started, stopped or jumped: disarm what it armed and arm again."""
+        for index in list(self._tc_armed):
+            if self.book.runs[index].state is CueState.ARMED:
+                self.book.disarm(index, with_chain=True)
+        self._tc_armed.clear()
+        self._arm_timecode()
+
+    def _arm_timecode(self) -> None:
+        if self._held():
+            return
+        position = self.timecode.position()
+        if position is None or not position.rolling:
+            return
+        rate = self.timecode.rate
+        now, playhead = self.clock.now_ns(), self._playhead()
+        current = frame_at(position, now, rate)
+        for i in self.tc_cues:
+            go, run = self.cues[i].cue.go, self.book.runs[i]
+            if i < playhead or not isinstance(go, AtTimecode) or run.state is not CueState.PENDING:
+                continue
+            frame = go.timecode.frame_number(rate)
+            if frame < current:
+                continue  # passed before it was armed: not fired by itself
+            self._fire(i, max(now, frame_deadline(position, frame, rate)), "timecode")
+            self._tc_armed.add(i)
