@@ -13,13 +13,17 @@ from collections.abc import Callable
 
 from showcall.timing import protocol as p
 from showcall.timing.queue import SendQueue
-from showcall.transports.base import DeviceDownError, Endpoint, LinkStatus, Output
+from showcall.transports.base import BatchOutput, DeviceDownError, Endpoint, LinkStatus, Output
 
 __all__ = ["Outputs"]
 
 
 class Outputs:
-    """The outputs by device (`by_device`, read directly by the send loop), and their bookkeeping."""
+    """The outputs by device (`by_device`, read directly by the send loop), and their bookkeeping.
+
+    `batching` holds the outputs that can send many wires in one call (`BatchOutput`), looked up once when
+    an output is made: an `isinstance` check against a protocol costs microseconds, too much per cue.
+    """
 
     def __init__(
         self,
@@ -28,6 +32,7 @@ class Outputs:
         report: Callable[[p.Report], None],
     ) -> None:
         self.by_device: dict[str, Output] = {}
+        self.batching: dict[str, BatchOutput] = {}
         self._selector = selector
         self._factory = factory
         self._report = report
@@ -41,12 +46,15 @@ class Outputs:
             if device not in wanted or self.by_device[device].endpoint != wanted[device]:
                 self._unregister(device)
                 self.by_device.pop(device).close()
+                self.batching.pop(device, None)
                 self._status.pop(device, None)
         for device, endpoint in wanted.items():
             if device in self.by_device:
                 continue
             out = self._factory(endpoint)
             self.by_device[device] = out
+            if isinstance(out, BatchOutput):
+                self.batching[device] = out
             out.open(now)
             for entry in queue.entries_for_device(device):
                 entry.wire = out.frame(entry.item.payload)
@@ -105,6 +113,7 @@ class Outputs:
         for device in list(self.by_device):
             self._unregister(device)
             self.by_device.pop(device).close()
+        self.batching.clear()
 
     def _sync(self) -> None:
         for device, out in self.by_device.items():

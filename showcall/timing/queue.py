@@ -86,6 +86,10 @@ class SendQueue:
             heapq.heappop(heap)  # every item of that deadline was cancelled
         return None
 
+    def count_at(self, deadline_ns: int) -> int:
+        """How many pending items have exactly this deadline (what a send at it will have to prepare)."""
+        return self._live_in.get(deadline_ns, 0)
+
     def pop_due(self, now_ns: int) -> list[Queued]:
         """Remove and return the items due at `now_ns` (deadline ≤ now), in (deadline, arrival) order."""
         due: list[Queued] = []

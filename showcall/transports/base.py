@@ -4,13 +4,19 @@ An output is owned by the timing core process, which is single-threaded: every m
 return at once (non-blocking sockets; connecting and reconnecting are advanced by `service`).
 `frame` runs when an item is scheduled, `send` when its deadline comes, so `send` must do no
 encoding at all: it writes bytes that were framed ahead of time.
+
+An output may also be a `BatchOutput`: `prepare_many` builds, ahead of the deadline, whatever one system
+call needs to send many wires (the iovec and mmsghdr arrays of `sendmmsg(2)`, or the concatenated bytes of
+a stream), and `send_many` sends them in order in as few calls as the platform allows. The core uses it
+for consecutive items of one device and falls back to `send` per item for outputs without it.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from showcall.errors import DeviceError
 
@@ -65,7 +71,16 @@ class LinkStatus:
 
 
 class DeviceDownError(DeviceError):
-    """A send was attempted on an output that is not connected."""
+    """A send was attempted on an output that is not connected, or the device refused it.
+
+    `sent` matters for `BatchOutput.send_many` only: how many of the wires went out, in order, before the one
+    that could not; none after it did. An exception rather than a short count, so a caller cannot lose the
+    rest of a cue by not looking at a return value.
+    """
+
+    def __init__(self, device: str, reason: str, *, sent: int = 0) -> None:
+        super().__init__(device, reason)
+        self.sent = sent
 
 
 @dataclass
@@ -116,3 +131,20 @@ class Output(Protocol):
 
     def close(self) -> None:
         """Close the connection for good."""
+
+
+@runtime_checkable
+class BatchOutput(Output, Protocol):
+    """An `Output` that can send many wires in one call (optional; see the module docstring)."""
+
+    def prepare_many(self, wires: Sequence[bytes]) -> Sequence[bytes]:
+        """The same wires, in order, with what one system call needs to send them built now (ahead of time).
+
+        Slicing the result keeps it prepared, so a caller can prepare a whole cue once and send it in chunks.
+        """
+
+    def send_many(self, wires: Sequence[bytes]) -> int:
+        """Send wires (prepared or not) in order, now; returns how many went out: all of them.
+
+        Raises DeviceDownError when one could not go out; its `sent` counts those that did, before it.
+        """

@@ -13,7 +13,7 @@ import importlib.util
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +181,15 @@ class MidiSocketOutput(StreamOutput):
         super().send(wire)
         if self.recorder is not None:
             self.recorder.record(self.endpoint.device, time.monotonic_ns(), wire)
+
+    def send_many(self, wires: Sequence[bytes]) -> int:
+        """Write these messages now, back to back in one write (and record them when a recorder is attached)."""
+        count = super().send_many(wires)
+        if self.recorder is not None:
+            at = time.monotonic_ns()
+            for wire in wires:
+                self.recorder.record(self.endpoint.device, at, wire)
+        return count
 
     def _on_connected(self) -> None:
         self._parser = mido.Parser()

@@ -10,10 +10,12 @@ import errno
 import os
 import socket
 import time
+from collections.abc import Sequence
 
 from showcall.protocols.oscframe import DEFAULT_MAX_FRAME, LengthPrefixDecoder, SlipDecoder, make_decoder
 from showcall.protocols.oscframe import frame as frame_packet
 from showcall.transports.base import DeviceDownError, Endpoint, LinkState, LinkStatus, OutputStats
+from showcall.transports.batch import JoinedWires
 
 __all__ = [
     "BACKOFF_FIRST_NS",
@@ -89,31 +91,51 @@ class StreamOutput:
 
     def send(self, wire: bytes) -> None:
         """Write `wire` now; a partial write keeps the rest for `on_ready`. DeviceDownError when not connected."""
+        self._write(wire, 1, None)
+
+    def prepare_many(self, wires: Sequence[bytes]) -> JoinedWires:
+        """The framed wires joined into one buffer now, ahead of the deadline; slices are views of it."""
+        return JoinedWires(wires)
+
+    def send_many(self, wires: Sequence[bytes]) -> int:
+        """Write these framed wires now with one `send` of their concatenation; returns how many (all).
+
+        All or nothing: the stream takes them (what the kernel does not take at once waits for `on_ready`,
+        in order) or DeviceDownError says why none did.
+        """
+        joined = wires if isinstance(wires, JoinedWires) else JoinedWires(wires)
+        if joined:
+            self._write(joined.data(), len(joined), joined)
+        return len(joined)
+
+    def _write(self, data: bytes | memoryview, count: int, joined: JoinedWires | None) -> None:
+        """Write `count` wires' bytes now or queue them behind bytes already waiting; count them sent."""
         sock = self._sock
         if sock is None or self._connecting:
             raise DeviceDownError(self.endpoint.device, self._status.detail or "not connected")
         if self._pending:
             # Bytes already wait: queue behind them so the stream keeps its order.
-            if len(self._pending) + len(wire) > MAX_PENDING:
-                self.stats.failed += 1
+            if len(self._pending) + len(data) > MAX_PENDING:
+                self.stats.failed += count
                 self.stats.last_error = f"device is not reading: {len(self._pending)} bytes unsent"
                 raise DeviceDownError(self.endpoint.device, self.stats.last_error)
-            self._pending += wire
-            self._pending_sends += 1
-            self.stats.sent += 1
+            self._pending += data
+            self._pending_sends += count
+            self.stats.sent += count
             return
         try:
-            written = sock.send(wire)
+            written = sock.send(data)
         except BlockingIOError:
             written = 0
         except OSError as exc:
-            self.stats.failed += 1
+            self.stats.failed += count
             self._lose(time.monotonic_ns(), socket_error_text(exc.errno or 0))
             raise DeviceDownError(self.endpoint.device, self._status.detail) from exc
-        if written < len(wire):
-            self._pending += wire[written:]
-            self._pending_sends = 1
-        self.stats.sent += 1
+        if written < len(data):
+            self._pending += data[written:]
+            # Wires not wholly written are the ones lost if the connection drops before they are.
+            self._pending_sends = count - (joined.complete_within(written) if joined is not None else 0)
+        self.stats.sent += count
 
     def fileno(self) -> int | None:
         """The socket while connecting or connected, else None (it changes on reconnect)."""

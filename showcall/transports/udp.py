@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Sequence
 
 from showcall.transports.base import DeviceDownError, Endpoint, LinkState, LinkStatus, OutputStats
+from showcall.transports.batch import LIBC_SENDMMSG, DatagramBatcher, PreparedDatagrams, SendMmsg
 from showcall.transports.tcp import BACKOFF_FIRST_NS, BACKOFF_MAX_NS, socket_error_text
 
 MAX_DATAGRAM = 65_507
@@ -17,11 +19,15 @@ class UdpOutput:
     "port unreachable" answer from a local peer surfaces as ECONNREFUSED on a later send or
     read, which marks it offline until a send gets through again. A host that does not resolve
     is retried by `service` with the same backoff as TCP (0.25 s doubling to 5 s).
+
+    Many datagrams go out with `send_many` in one `sendmmsg(2)` call (`showcall.transports.batch`);
+    `sendmmsg` is injectable for tests, and None sends them one `send` each.
     """
 
-    def __init__(self, endpoint: Endpoint) -> None:
+    def __init__(self, endpoint: Endpoint, *, sendmmsg: SendMmsg | None = LIBC_SENDMMSG) -> None:
         self.endpoint = endpoint
         self.stats = OutputStats()
+        self._batcher = DatagramBatcher(sendmmsg)
         self._sock: socket.socket | None = None
         self._status = LinkStatus(LinkState.CONNECTING, "not opened yet")
         self._keepalive_due: int | None = None
@@ -97,6 +103,29 @@ class UdpOutput:
         self.stats.sent += 1
         if self._status.state is not LinkState.ONLINE:
             self._status = LinkStatus(LinkState.ONLINE, "")
+
+    def prepare_many(self, wires: Sequence[bytes]) -> PreparedDatagrams:
+        """The datagrams with their `sendmmsg` arrays built now, ahead of the deadline; slices stay prepared."""
+        return self._batcher.prepare(wires)
+
+    def send_many(self, wires: Sequence[bytes]) -> int:
+        """Send these datagrams in order now, in one `sendmmsg` call when they were prepared; returns how many.
+
+        When the kernel refuses one (the peer's port is closed, the send buffer is full) the device is marked
+        offline as `send` does and DeviceDownError says how many went out before it; the rest did not.
+        """
+        sock = self._sock
+        if sock is None:
+            raise DeviceDownError(self.endpoint.device, self._status.detail or "not open")
+        sent, code = self._batcher.send(sock, wires)
+        self.stats.sent += sent
+        if code:
+            self.stats.failed += len(wires) - sent
+            self._offline(socket_error_text(code))
+            raise DeviceDownError(self.endpoint.device, self.stats.last_error, sent=sent)
+        if self._status.state is not LinkState.ONLINE:
+            self._status = LinkStatus(LinkState.ONLINE, "")
+        return sent
 
     def fileno(self) -> int | None:
         """The socket, readable when the device answers (X32 and QLab reply to the sender's port)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 import pytest
 
@@ -83,25 +83,64 @@ class RecordingOutput:
         self.closed = True
 
 
+class RecordingBatchOutput(RecordingOutput):
+    """A RecordingOutput that can batch (`BatchOutput`): each `send_many` call is kept with the clock's time.
+
+    A call takes `call_ns` per wire of the fake clock (as the kernel takes time per datagram), so a stamp
+    read after the call can be told from one read before it. `refuse[n] = k` makes call n (from 0) refuse
+    after its first k wires, as a device that stops taking them.
+    """
+
+    def __init__(self, endpoint: Endpoint, clock: StepClock) -> None:
+        super().__init__(endpoint, clock)
+        self.calls: list[tuple[list[bytes], int]] = []
+        self.prepared_at: list[int] = []
+        self.refuse: dict[int, int] = {}
+        self.call_ns = 2_000
+
+    def prepare_many(self, wires: Sequence[bytes]) -> list[bytes]:
+        self.prepared_at.append(self.clock.now)
+        return list(wires)
+
+    def send_many(self, wires: Sequence[bytes]) -> int:
+        if self.down_reason:
+            raise DeviceDownError(self.endpoint.device, self.down_reason)
+        take = self.refuse.get(len(self.calls), len(wires))
+        self.calls.append((list(wires), self.clock.now))
+        for wire in wires[:take]:
+            self.clock.now += self.call_ns
+            self.sent.append((wire, self.clock.now))
+        if self.on_send is not None:
+            self.on_send(len(self.sent))
+        if take < len(wires):
+            raise DeviceDownError(self.endpoint.device, "no buffer space available", sent=take)
+        return take
+
+
 class CoreRig:
     """A `Core` in this process on a socketpair, with a step clock and recording outputs.
 
     `send(message)` writes a command as the engine would; `reports()` reads back everything the core flushed.
+    With `batching`, the outputs can send many wires in one call, except those of devices named `single*`.
+    With `real`, the core has the real clock and real outputs (sockets) instead.
     """
 
-    def __init__(self, guard_ns: int = PRECISE.guard_ns) -> None:
+    def __init__(self, guard_ns: int = PRECISE.guard_ns, batching: bool = False, real: bool = False) -> None:
         self.clock = StepClock()
         self.engine, self.core_end = socket.socketpair()
         self.outputs: dict[str, RecordingOutput] = {}
 
         def factory(endpoint: Endpoint) -> RecordingOutput:
-            out = RecordingOutput(endpoint, self.clock)
+            can_batch = batching and not endpoint.device.startswith("single")
+            out = (RecordingBatchOutput if can_batch else RecordingOutput)(endpoint, self.clock)
             self.outputs[endpoint.device] = out
             return out
 
-        self.core = Core(
-            self.core_end, CoreConfig(PRECISE.with_guard(guard_ns)), clock=self.clock, output_factory=factory
-        )
+        config = CoreConfig(PRECISE.with_guard(guard_ns))
+        if real:
+            self.core = Core(self.core_end, config)
+        else:
+            self.core = Core(self.core_end, config, clock=self.clock, output_factory=factory)
         self._reader = p.FrameReader()
 
     def send(self, *messages: p.Message) -> None:
@@ -153,12 +192,20 @@ def rig() -> Iterator[CoreRig]:
 
 
 @pytest.fixture
+def batch_rig() -> Iterator[CoreRig]:
+    """An in-process core with a fake clock whose outputs can batch (see RecordingBatchOutput)."""
+    r = CoreRig(batching=True)
+    yield r
+    r.close()
+
+
+@pytest.fixture
 def make_rig() -> Iterator[Callable[..., CoreRig]]:
-    """Make in-process cores with other guards."""
+    """Make in-process cores with other guards, batching outputs, or the real clock and outputs (see CoreRig)."""
     made: list[CoreRig] = []
 
-    def make(guard_ns: int = PRECISE.guard_ns) -> CoreRig:
-        made.append(CoreRig(guard_ns))
+    def make(guard_ns: int = PRECISE.guard_ns, batching: bool = False, real: bool = False) -> CoreRig:
+        made.append(CoreRig(guard_ns, batching, real))
         return made[-1]
 
     yield make
@@ -184,8 +231,18 @@ class UdpReceiver:
         return Endpoint(device, "osc-udp", host="127.0.0.1", port=self.port, panic=panic)
 
     def drain(self) -> list[tuple[bytes, int]]:
-        """Read what arrived; each packet with its kernel timestamp converted to CLOCK_MONOTONIC ns."""
-        offset = time.clock_gettime_ns(time.CLOCK_REALTIME) - time.monotonic_ns()
+        """Read what arrived; each packet with its kernel timestamp converted to CLOCK_MONOTONIC ns.
+
+        The offset between the clocks comes from the closest pair of monotonic reads around a realtime read,
+        of 50 (their gap, ~0.1-0.3 µs here, bounds its error), so times can be compared to the core's stamps.
+        """
+        offset, gap = 0, 1 << 62
+        for _ in range(50):
+            before = time.monotonic_ns()
+            real = time.clock_gettime_ns(time.CLOCK_REALTIME)
+            after = time.monotonic_ns()
+            if after - before < gap:
+                offset, gap = real - (before + after) // 2, after - before
         while True:
             try:
                 data, ancdata, _, _ = self.sock.recvmsg(65536, 64)
