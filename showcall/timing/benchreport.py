@@ -277,6 +277,7 @@ def render(result: BenchResult) -> str:
         ]
         out.append(format_table(["", *SUMMARY_HEADER], brows))
         out.append(f"datagrams lost: {b.lost}; every cue arrived in order: {'yes' if b.in_order else 'NO'}")
+        out.append("(at sender: a cue's messages leave in send_many calls; each is stamped just after its call)")
     if result.panic is not None:
         pr = result.panic
         out += ["", f"Panic under UI load, {pr.trials} trials: µs from panic() to every pending send cancelled"]
