@@ -5,10 +5,11 @@ it comes and send everything due, back to back; otherwise wait (a timerfd at the
 control socket and the outputs' descriptors) until `deadline - guard`, a command, feedback or housekeeping.
 
 While spinning the only other system call is a zero-timeout poll of the control socket every 20 µs (none in
-the last 100 µs), so a panic or cancel still lands at once. 60 µs before the deadline (plus 25 µs and
-0.75 µs per item for a many-message cue) the batch is taken from the queue, planned (`sendplan`: consecutive
-items of one device are prepared to go in one `send_many` call) and the send loop run dry over it, so the
-code and data of the send are warm when the clock reads the deadline.
+the last 100 µs), so a panic or cancel still lands at once. A many-message cue is planned when the spin starts
+(`sendplan`: consecutive items of one device prepared to go in one `send_many` call; the core wakes earlier
+for it). 60 µs before the deadline the batch is taken from the queue (planned again only if the queue
+changed meanwhile) and the send loop run dry over it, so the code and data of the send are warm when the
+clock reads the deadline.
 
 Frames are looked at by kind before they are unpickled: a `Panic` jumps ahead of everything (schedules
 still unread are cancelled with it); cheap frames (cancels, heartbeats) are handled at once; a `Schedule`
@@ -121,7 +122,8 @@ class Core:
         self.outputs = Outputs(self._waiter.selector, output_factory, self._reports.append)
         self._inflight: list[Queued] = []
         self._inflight_pos = 0
-        self._planned: tuple[list[Queued], list[Run]] | None = None
+        self._planned: tuple[int, list[Queued], list[Run]] | None = None
+        """(queue version, entries, runs): the last plan made, good while the queue is at that version."""
         now = clock()
         self._next_heartbeat = now
         self._engine_seen = now
@@ -185,22 +187,22 @@ class Core:
     def spin_until(self, due: int) -> list[Queued] | None:
         """Spin until `due`, then return the items to send; None if a command changed the plan meanwhile.
 
-        `REHEARSE_AT_NS` before the deadline, plus `sendplan.prepare_lead_ns` for a many-item batch, the
-        batch is taken from the queue, planned (its `send_many` calls prepared) and the send loop is
-        run dry over its first chunk (everything but the sends). Measured on the VM this was written on:
-        right after a spin, the first run of code and data the spin did not touch cost 10–20 µs (cache and
-        TLB misses); run dry just before, the first send leaves ~2 µs after the deadline. No command is
-        read once the batch is taken (nor in the last `SPIN_POLL_CUTOFF_NS`): a cancel arriving then waits
-        until after the send and finds the item sent. No byte is sent before the clock reads the deadline.
+        A many-item batch is planned first (its `send_many` calls prepared: 0.2–0.7 ms for 512 items on
+        the VM this was written on, caches cold), which is why the core wakes `sendplan.prepare_lead_ns`
+        earlier for it. `REHEARSE_AT_NS` before the deadline the batch is taken from the queue, planned
+        again only if the queue changed since, and the send loop is run dry over its first chunk
+        (everything but the sends). Measured there: right after a spin, the first run of code and data the
+        spin did not touch cost 10–20 µs (cache and TLB misses); run dry just before, the first send leaves
+        ~2 µs after the deadline. Nothing can change the batch in that last stretch (commands are not read
+        in the last `SPIN_POLL_CUTOFF_NS`), and no byte is sent before the clock reads the deadline.
         """
         clock = self._clock
         next_poll = 0
-        take_at = REHEARSE_AT_NS + self._prepare_ns(due)
+        self._plan_ahead(due)
         while True:
             now = clock()
-            if due - now <= take_at:
-                batch = self.queue.pop_due(due)
-                runs = self._plan(batch)
+            if due - now <= REHEARSE_AT_NS:
+                batch, runs = self._take(due)
                 if now < due:
                     self._transmit(batch, [r for r in runs if r.start < BURST_POLL_EVERY], dry=True)
                     while clock() < due:
@@ -213,16 +215,32 @@ class Core:
                     self.process_frames()
                     if self.stopping or self.queue.next_deadline() != due:
                         return None
-                    take_at = REHEARSE_AT_NS + self._prepare_ns(due)
+                    self._plan_ahead(due)  # a command changed the queue: plan again while there is time
 
     def _prepare_ns(self, due: int) -> int:
         """Extra lead to plan the batch due then (none for a few items; see `sendplan.prepare_lead_ns`)."""
         return prepare_lead_ns(self.queue.count_at(due))
 
+    def _plan_ahead(self, due: int) -> None:
+        """Plan the many-item batch due at `due` without taking it, unless the plan in hand still holds."""
+        planned = self._planned
+        if self._prepare_ns(due) and (planned is None or planned[0] != self.queue.version):
+            self._plan(self.queue.live_at(due))
+
+    def _take(self, due: int) -> tuple[list[Queued], list[Run]]:
+        """Take the batch due at `due` from the queue with its plan: the one made ahead if nothing changed."""
+        planned, version = self._planned, self.queue.version
+        batch = self.queue.pop_due(due)
+        if planned is not None and planned[0] == version:
+            runs = planned[2]  # made from live_at(due) at this very version: the same items, in order
+            self._planned = (self.queue.version, batch, runs)
+            return batch, runs
+        return batch, self._plan(batch)
+
     def _plan(self, batch: list[Queued]) -> list[Run]:
-        """Plan `batch` and keep the plan for `send_batch`, which checks it was made for this very list."""
+        """Plan `batch` and keep the plan (for `_take`, and for `send_batch`, which checks the list)."""
         runs = plan(batch, self.outputs.by_device, self.outputs.batching, BURST_POLL_EVERY)
-        self._planned = (batch, runs)
+        self._planned = (self.queue.version, batch, runs)
         return runs
 
     def send_due(self) -> int:
@@ -234,7 +252,7 @@ class Core:
         if not batch:
             return 0
         planned = self._planned
-        runs = planned[1] if planned is not None and planned[0] is batch else self._plan(batch)
+        runs = planned[2] if planned is not None and planned[1] is batch else self._plan(batch)
         self._planned = None  # a plan is used once
         self._inflight, self._inflight_pos = batch, 0
         stamps, failures = self._transmit(batch, runs, dry=False)
@@ -378,6 +396,7 @@ class Core:
             if ids:
                 self._reports.append(p.Cancelled(tuple(ids), "cue"))
         elif isinstance(message, p.SetEndpoints):
+            self._planned = None  # a plan holds the outputs' send_many and the wires as they were framed
             self.outputs.set_endpoints(message.endpoints, self._clock(), self.queue)
         elif isinstance(message, p.Shutdown):
             self.stopping = True

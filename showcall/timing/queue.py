@@ -36,6 +36,10 @@ class SendQueue:
 
     `pop_due(now_ns)` only ever returns items whose deadline is at or before `now_ns`: that is the whole of
     the "never early" rule, so a caller that passes the time it is about to send at cannot send early.
+
+    `version` counts changes to what is pending (adds, cancels, pops): while it stays the same, `pop_due`
+    of the next deadline returns exactly what `live_at` of it returned, so work done on that list ahead of
+    time (the core's send plan) still holds.
     """
 
     def __init__(self) -> None:
@@ -47,6 +51,7 @@ class SendQueue:
         self._by_id: dict[int, Queued] = {}
         self._by_cue: dict[str, set[int]] = {}
         self._live = 0
+        self.version = 0
 
     def __len__(self) -> int:
         return self._live
@@ -64,6 +69,7 @@ class SendQueue:
         if item.item_id in self:
             raise DuplicateItemError(f"item {item.item_id} is already pending")
         entry = Queued(item, item.payload if wire is None else wire)
+        self.version += 1
         self._by_id[item.item_id] = entry
         self._live += 1
         self._by_cue.setdefault(item.cue, set()).add(item.item_id)
@@ -90,6 +96,10 @@ class SendQueue:
         """How many pending items have exactly this deadline (what a send at it will have to prepare)."""
         return self._live_in.get(deadline_ns, 0)
 
+    def live_at(self, deadline_ns: int) -> list[Queued]:
+        """The pending entries with exactly this deadline, in arrival order, left in the queue."""
+        return [e for e in self._buckets.get(deadline_ns, ()) if e.live]
+
     def pop_due(self, now_ns: int) -> list[Queued]:
         """Remove and return the items due at `now_ns` (deadline ≤ now), in (deadline, arrival) order."""
         due: list[Queued] = []
@@ -105,6 +115,7 @@ class SendQueue:
                 entry.live = False
             due.extend(taken)
         self._live -= len(due)
+        self.version += 1
         return due
 
     def cancel_items(self, item_ids: Iterable[int]) -> list[int]:
@@ -118,6 +129,7 @@ class SendQueue:
             entry.live = False
             self._live -= 1
             cancelled.append(item_id)
+            self.version += 1
             ids = self._by_cue.get(entry.item.cue)
             if ids is not None:
                 ids.discard(item_id)
@@ -147,6 +159,7 @@ class SendQueue:
         self._by_id.clear()
         self._by_cue.clear()
         self._live = 0
+        self.version += 1
         return ids
 
     def tidy(self) -> None:

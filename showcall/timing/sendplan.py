@@ -1,13 +1,14 @@
 """Provides `plan`: how a batch of due items goes out — runs of one device, cut where the core looks for a panic.
 
-The core plans a batch when it takes it from the queue, before the deadline (with `prepare_lead_ns` more
-lead than a lone item gets), so whatever the sends need is built then, not at the deadline: `BATCH_MIN` or
-more consecutive items of one device whose output can batch are handed to its `prepare_many` once (the
+The core plans a many-item batch when it starts spinning for it (waking `prepare_lead_ns` earlier than for
+a lone item), so whatever the sends need is built then, not at the deadline: `BATCH_MIN` or more
+consecutive items of one device whose output can batch are handed to its `prepare_many` once (the
 `sendmmsg` arrays, the joined stream bytes), and each run is a slice of that.
 
-Measured on the 2-core VM this was written on, with caches cold as they are after a spin: planning took
-~20 µs for 4 items, ~47 µs for 32 and 250–350 µs for 512; a `sendmmsg` call costs about two `send` calls
-more than its datagrams, so 2 or 3 items gain nothing from it.
+Measured on the 2-core VM this was written on: planning took ~20 µs for 4 items and ~47 µs for 32 in a
+loop; in the core, under UI load, with caches cold, 215–680 µs for 512 (median ~380: collecting devices
+and wires ~60, `prepare_many` 120–290, cutting the 16 runs 40–130). A `sendmmsg` call costs about two
+`send` calls more than its datagrams, so 2 or 3 items gain nothing from it.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ __all__ = ["BATCH_MIN", "PREPARE_BASE_NS", "PREPARE_NS_PER_ITEM", "Run", "plan",
 BATCH_MIN = 4
 """Fewest consecutive items of one device sent with one `send_many` call; shorter runs use `send` per item."""
 PREPARE_BASE_NS = 25_000
-PREPARE_NS_PER_ITEM = 750
-"""Lead for planning a batch of `BATCH_MIN` or more: above what was measured (module docstring), with room."""
+PREPARE_NS_PER_ITEM = 1_000
+"""Extra lead for planning a batch of `BATCH_MIN` or more. With the mode's guard on top, 512 items get
+0.48–0.98 ms to plan in (sleep to precise with priority) against the 0.2–0.7 ms measured (module docstring)."""
 
 
 def prepare_lead_ns(count: int) -> int:

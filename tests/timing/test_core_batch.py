@@ -16,7 +16,7 @@ from pythonosc.osc_message_builder import build_msg
 from showcall.timing import protocol as p
 from showcall.timing.api import SendItem
 from showcall.timing.core import BURST_POLL_EVERY, REHEARSE_AT_NS
-from showcall.timing.sendplan import BATCH_MIN, prepare_lead_ns
+from showcall.timing.sendplan import BATCH_MIN
 from showcall.transports.base import Endpoint
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ def test_panic_mid_cue_stops_it_at_the_next_call(batch_rig: CoreRig) -> None:
     assert len(rig.outputs["vid"].sent) == 64
 
 
-def test_a_big_cue_is_planned_ahead_and_still_sent_no_earlier_than_its_deadline(
+def test_a_big_cue_is_planned_when_the_spin_starts_and_sent_no_earlier_than_its_deadline(
     make_rig: Callable[..., CoreRig],
 ) -> None:
     rig = make_rig(guard_ns=500_000, batching=True)
@@ -130,14 +130,50 @@ def test_a_big_cue_is_planned_ahead_and_still_sent_no_earlier_than_its_deadline(
     rig.clock.step = 1_000
     batch = rig.core.spin_until(due)
     out = batcher(rig, "vid")
-    lead = REHEARSE_AT_NS + prepare_lead_ns(512)
-    # Prepared once, when the cue was taken (lead ahead, to the µs the clock steps by), and nothing sent.
-    assert len(out.prepared_at) == 1 and lead - 2_000 <= due - out.prepared_at[0] <= lead
+    # Prepared once, as the spin began, a millisecond ahead; nothing sent before the deadline.
+    assert out.prepared_at == [T0]
     assert out.calls == [] and rig.clock.now >= due
     assert batch is not None
     rig.core.send_batch(batch)
-    assert len(out.prepared_at) == 1  # the plan made ahead was the one used
-    assert min(at for _, at in out.calls) >= due
+    assert out.prepared_at == [T0]  # the plan made ahead was the one used
+    assert len(out.calls) == 16 and min(at for _, at in out.calls) >= due
+
+
+def test_a_cancel_during_the_spin_has_the_cue_planned_again_without_the_item(
+    make_rig: Callable[..., CoreRig],
+) -> None:
+    rig = make_rig(guard_ns=500_000, batching=True)
+    due = T0 + 1_000_000
+    rig.send(p.SetEndpoints((lx("vid"),)), p.Schedule(items(range(512), due, "vid")))
+    rig.receive()
+    rig.send(p.CancelItems((7,)))  # read at the spin's first poll, after the cue was planned
+    rig.clock.step = 1_000
+    batch = rig.core.spin_until(due)
+    assert batch is not None
+    rig.core.send_batch(batch)
+    out = batcher(rig, "vid")
+    assert len(out.prepared_at) == 2 and out.prepared_at[1] < due - REHEARSE_AT_NS
+    assert [w for w, _ in out.sent] == [b"F:%d" % i for i in range(512) if i != 7]
+    reports = rig.reports()
+    assert p.Cancelled((7,), "cancel") in reports
+    assert [r.item_id for r in sent(reports)] == [i for i in range(512) if i != 7]
+
+
+def test_new_endpoints_drop_a_plan_made_with_the_old_outputs(batch_rig: CoreRig) -> None:
+    rig = batch_rig
+    due = T0 + 10**9
+    rig.send(p.SetEndpoints((lx("vid"),)), p.Schedule(items(range(64), due, "vid")))
+    rig.receive()
+    old = batcher(rig, "vid")
+    rig.core._plan_ahead(due)  # what a spin does first; endpoints arriving then wait 50 ms at most
+    rig.send(p.SetEndpoints((Endpoint("vid", "osc-udp", host="127.0.0.1", port=10),)))
+    rig.receive()
+    new = batcher(rig, "vid")
+    assert new is not old and old.closed
+    rig.clock.now = due
+    rig.core.send_due()
+    assert (len(old.prepared_at), old.calls) == (1, [])
+    assert [len(w) for w, _ in new.calls] == [32, 32]
 
 
 def test_the_core_wakes_earlier_for_a_big_cue_than_for_a_lone_item(make_rig: Callable[..., CoreRig]) -> None:

@@ -167,3 +167,21 @@ def test_queue_agrees_with_a_sorted_list_model(operations: list[tuple[object, ..
             model = []
         assert len(q) == len(model)
         assert q.next_deadline() == (min(model)[0] if model else None)
+
+
+def test_while_the_version_holds_pop_due_returns_what_live_at_returned() -> None:
+    q = SendQueue()
+    for i in range(5):
+        q.add(item(i, 100))
+    q.add(item(9, 200))
+    q.cancel_items([2])
+    ahead, version = q.live_at(100), q.version
+    assert (ids(ahead), q.count_at(100), q.count_at(200), q.count_at(300)) == ([0, 1, 3, 4], 4, 1, 0)
+    q.cancel_items([77])  # nothing pending by that id: nothing changed
+    assert q.version == version
+    assert q.pop_due(100) == ahead
+    assert q.version != version  # popped: a plan for those items is not one for what is pending now
+    for change in (lambda: q.add(item(10, 200)), lambda: q.cancel_items([9]), q.cancel_all):
+        before = q.version
+        change()
+        assert q.version != before
