@@ -9,7 +9,7 @@ the last 100 µs), so a panic or cancel still lands at once. A many-message cue 
 (`sendplan`: consecutive items of one device prepared to go in one `send_many` call; the core wakes earlier
 for it). 60 µs before the deadline the batch is taken from the queue (planned again only if the queue
 changed meanwhile) and the send loop run dry over it, so the code and data of the send are warm when the
-clock reads the deadline.
+clock reads the deadline (a big cue is taken 0.2 µs an item earlier: taking it costs that).
 
 Frames are looked at by kind before they are unpickled: a `Panic` jumps ahead of everything (schedules
 still unread are cancelled with it); cheap frames (cancels, heartbeats) are handled at once; a `Schedule`
@@ -48,6 +48,9 @@ SPIN_POLL_EVERY_NS = 20_000
 SPIN_POLL_CUTOFF_NS = 100_000
 """No control polling in the last 100 µs before a deadline: nothing read then could be acted on in time."""
 REHEARSE_AT_NS = 60_000
+TAKE_NS_PER_ITEM = 200
+"""A batch is taken this much earlier per item: taking a 512-item cue from the queue took 50–82 µs in the core
+under UI load on that VM, more than the rehearsal's 60 µs, and the first datagram left that much late."""
 BURST_POLL_EVERY = 32
 """Within a burst, look for a panic every 32 sends (one `sendmmsg` call of 32 datagrams, ~40–120 µs): the rest
 of the burst is cancelled by it. Also the largest `send_many` call, so that every item's stamp is within one
@@ -189,19 +192,21 @@ class Core:
 
         A many-item batch is planned first (its `send_many` calls prepared: 0.2–0.7 ms for 512 items on
         the VM this was written on, caches cold), which is why the core wakes `sendplan.prepare_lead_ns`
-        earlier for it. `REHEARSE_AT_NS` before the deadline the batch is taken from the queue, planned
-        again only if the queue changed since, and the send loop is run dry over its first chunk
-        (everything but the sends). Measured there: right after a spin, the first run of code and data the
-        spin did not touch cost 10–20 µs (cache and TLB misses); run dry just before, the first send leaves
-        ~2 µs after the deadline. Nothing can change the batch in that last stretch (commands are not read
-        in the last `SPIN_POLL_CUTOFF_NS`), and no byte is sent before the clock reads the deadline.
+        earlier for it. `REHEARSE_AT_NS` (plus `TAKE_NS_PER_ITEM` per item) before the deadline the batch
+        is taken from the queue, planned again only if the queue changed since, and the send loop is run
+        dry over its first chunk (everything but the sends). Measured there: right after a spin, the first
+        run of code and data the spin did not touch cost 10–20 µs (cache and TLB misses); run dry just
+        before, the first send leaves ~2 µs after the deadline. Nothing can change the batch once taken
+        (commands are not read after that, nor in the last `SPIN_POLL_CUTOFF_NS`: a cancel arriving then
+        finds its item sent), and no byte is sent before the clock reads the deadline.
         """
         clock = self._clock
         next_poll = 0
         self._plan_ahead(due)
+        take_at = REHEARSE_AT_NS + TAKE_NS_PER_ITEM * self.queue.count_at(due)
         while True:
             now = clock()
-            if due - now <= REHEARSE_AT_NS:
+            if due - now <= take_at:
                 batch, runs = self._take(due)
                 if now < due:
                     self._transmit(batch, [r for r in runs if r.start < BURST_POLL_EVERY], dry=True)
@@ -216,6 +221,7 @@ class Core:
                     if self.stopping or self.queue.next_deadline() != due:
                         return None
                     self._plan_ahead(due)  # a command changed the queue: plan again while there is time
+                    take_at = REHEARSE_AT_NS + TAKE_NS_PER_ITEM * self.queue.count_at(due)
 
     def _prepare_ns(self, due: int) -> int:
         """Extra lead to plan the batch due then (none for a few items; see `sendplan.prepare_lead_ns`)."""
