@@ -37,7 +37,7 @@ class CueRun:
     failed_sends: int = 0
     max_late_us: float | None = None
     fire_timer: Timer | None = None
-    fired_count: int = 0
+    skipped: bool = False  # the caller moved the playhead past it (skip, standby): time cues then stay quiet
 
     def cancel_timer(self) -> None:
         """Drop the pending fire timer, if any."""
@@ -56,6 +56,7 @@ class CueRun:
         self.unsent.clear()
         self.failed_sends = 0
         self.max_late_us = None
+        self.skipped = False
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ Nothing is ever sent from here at fire time: only deadlines go to the timing cor
 from __future__ import annotations
 
 import bisect
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -36,6 +37,8 @@ from showcall.engine.showclock import ClockSnapshot, ShowClock
 from showcall.engine.timecode import InternalTimecode, TimecodeSource
 from showcall.engine.timecues import TimeCues
 from showcall.engine.triggers import describe_trigger, is_chained
+from showcall.errors import ShowcallError
+from showcall.model.times import DAY_NS
 from showcall.timing import protocol as p
 from showcall.timing.api import Scheduler
 
@@ -80,6 +83,7 @@ class Engine:
         self.total_held_ns = 0
         self.last_go_ns: int | None = None
         self.ended = False
+        self._quit = False
         self.showclock = ShowClock(plan)
         self.handshake = Handshake(list(plan.show.departments))
         self.timecode: TimecodeSource = timecode or InternalTimecode(plan.show.info.fps)
@@ -123,7 +127,19 @@ class Engine:
 
     def _emit(self, event: ev.Event) -> None:
         for listener in list(self._listeners):
-            listener(event)
+            try:
+                listener(event)
+            except Exception as exc:  # a view or the log failing must not leave the show half-updated
+                self._listener_failed(listener, event, exc)
+
+    def _listener_failed(self, failed: Listener, event: ev.Event, exc: Exception) -> None:
+        """Say (to the other listeners) that one could not take an event; the show goes on."""
+        what = str(exc) if isinstance(exc, ShowcallError) else f"{type(exc).__name__}: {exc}"
+        error = ev.ErrorEvent(self._now(), message=f"a listener failed on '{event.name}': {what}")
+        for listener in list(self._listeners):
+            if listener is not failed and not isinstance(event, ev.ErrorEvent):
+                with contextlib.suppress(Exception):  # nothing further to tell: the error is the news
+                    listener(error)
 
     def _now(self) -> int:
         return self.clock.now_ns()
@@ -157,37 +173,49 @@ class Engine:
         self._check_end()
 
     def _restore(self, replay: Replay) -> None:
-        """Mark what the log says fired; send what those cues had not sent; re-arm their chains."""
+        """Mark what the log says fired; send what those cues had not sent; re-arm their chains.
+
+        Logged times are the crashed run's CLOCK_MONOTONIC, which restarts at boot: each is carried
+        over through the wall clock of the run that logged it. A held show comes back held, with
+        what it must still send parked until resume.
+        """
+        now, wall_offset = self._now(), self.clock.wall_ns() - self._now()
+        if replay.held:
+            self.held_since = now
         fired = {
-            index: record
+            index: (record, record.fire_ns + (record.wall_offset_ns - wall_offset if record.wall_offset_ns else 0))
             for cue_id, record in replay.fired.items()
             if (index := self.plan.index_of(cue_id)) is not None
         }
-        for index, record in sorted(fired.items()):
+        for index, (record, fire_ns) in sorted(fired.items()):
             run, compiled = self.runs[index], self.cues[index]
             self.book.set_state(index, CueState.FIRED)
-            run.source, run.fire_ns = record.source, record.fire_ns
-            run.fired_count = 1
-            self.showclock.cue_fired(compiled.segment, record.fire_ns, self.clock_tod())
+            run.source, run.fire_ns = record.source, fire_ns
+            self.showclock.cue_fired(compiled.segment, fire_ns, (self.clock_tod() - (now - fire_ns)) % DAY_NS)
             if record.complete:
                 self.book.set_state(index, CueState.COMPLETE)
                 continue
             unsent = [
-                (number, record.fire_ns + message.offset_ns)
+                (number, fire_ns + message.offset_ns)
                 for number, message in enumerate(compiled.messages)
                 if number not in record.sent
             ]
-            if unsent:
-                self.book.schedule(index, unsent)
-            else:
+            if not unsent:
                 self._complete(index)
-        for index, record in sorted(fired.items()):
+            elif self.held:
+                self.parking.adopt(index, unsent)
+            else:
+                self.book.schedule(index, unsent)  # what is overdue goes at once, reported late
+        for index, (_, fire_ns) in sorted(fired.items()):
             following = index + 1
             if following < len(self.cues) and following not in fired and is_chained(self.cues[following].cue.go):
-                chain = self.book.chain(index, record.fire_ns)
+                chain = self.book.chain(index, fire_ns)
                 if chain and self.runs[chain[0][0]].state is CueState.PENDING:
                     first, at, source = chain[0]
-                    self._fire(first, at, source)
+                    if self.held:
+                        self.parking.defer(first, at, source)
+                    else:
+                        self._fire(first, at, source)
         last_fired = max(fired, default=-1)
         index = None
         if replay.playhead_known:
@@ -196,8 +224,7 @@ class Engine:
             index = self.book.next_pending(max(last_fired, index if index is not None else -1))
         self.playhead = index
         if replay.held:
-            self.held_since = self._now()
-            self._emit(ev.Hold(self._now(), reason="resumed from a held show"))
+            self._emit(ev.Hold(now, reason="resumed from a held show"))
 
     @property
     def held(self) -> bool:
@@ -276,7 +303,8 @@ class Engine:
         self.held_since = None
         self.total_held_ns += held
         self._emit(ev.Resume(now, held_ns=held))
-        self.parking.unpark(held)
+        for index, fire_ns, source in self.parking.unpark(held):  # chains a resumed-held show had pending
+            self._fire(index, fire_ns, source)
         self.time_cues.resume(now)
         return None
 
@@ -285,6 +313,7 @@ class Engine:
         if self.playhead == 0:
             return self._refuse("back", "already at the first cue")
         self._set_playhead(self.playhead - 1)
+        self.runs[self.playhead].skipped = False
         self.time_cues.arm()
         return None
 
@@ -292,6 +321,8 @@ class Engine:
         """Move the playhead past the standby cue without firing it."""
         if self.playhead >= len(self.cues):
             return self._refuse("skip", "end of show: there is no cue on standby")
+        if self.runs[self.playhead].state is CueState.PENDING:
+            self.runs[self.playhead].skipped = True  # a time cue skipped stays quiet until the caller comes back
         self._set_playhead(self.book.next_pending(self.playhead))
         self.time_cues.arm()
         self._check_end()
@@ -302,6 +333,15 @@ class Engine:
         index = self.plan.index_of(cue_id)
         if index is None:
             return self._refuse("standby", f"no cue '{cue_id}' in this show")
+        if index > self.playhead:  # a jump ahead skips the cues in between still waiting for their time
+            for j in range(self.playhead, index):
+                run = self.runs[j]
+                if run.state is CueState.PENDING or (run.state is CueState.ARMED and run.source in {"at", "timecode"}):
+                    run.skipped = True
+        else:
+            for j in range(index, min(self.playhead + 1, len(self.cues))):
+                self.runs[j].skipped = False
+        self.runs[index].skipped = False
         self._set_playhead(index)
         self.time_cues.arm()
         return None
@@ -349,7 +389,9 @@ class Engine:
     def reset(self) -> None:
         """Back to the top: cancel everything, every cue pending, playhead on the first cue."""
         now = self._now()
-        self.scheduler.panic()
+        pending = [item for i in self.book.active for item in self.runs[i].unsent]
+        if pending:  # cancelled quietly: reset is not panic, devices are not told to stop
+            self.scheduler.cancel_items(pending)
         self.book.reset()
         self.parking.clear()
         self.time_cues.clear(now)
@@ -357,6 +399,7 @@ class Engine:
         self.total_held_ns = 0
         self.last_go_ns = None
         self.ended = False
+        self._quit = False
         self.showclock.reset()
         self.handshake.clear()
         self._emit(ev.Reset(now))
@@ -373,7 +416,7 @@ class Engine:
         if pending:
             self.scheduler.cancel_items(pending)
         self._emit(ev.End(self._now(), reason=reason))
-        self.ended = True
+        self.ended = self._quit = True
         self.close()
 
     def close(self) -> None:
@@ -405,13 +448,15 @@ class Engine:
             return
         run.cancel_timer()
         self.book.set_state(index, CueState.FIRED)
-        run.fired_count += 1
+        run.skipped = False
+        if run.source != "timecode":
+            self.time_cues.fired_by_hand(index, run.fire_ns if run.fire_ns is not None else self._now())
         fire_ns = run.fire_ns if run.fire_ns is not None else self._now()
         self.showclock.cue_fired(compiled.segment, fire_ns, self.clock_tod())
         self.handshake.went(compiled.cue.dept, compiled.id)
         self._emit(ev.Go(self._now(), cue=compiled.id, source=run.source, fire_ns=fire_ns, dept=compiled.cue.dept))
         if index == self.playhead:
-            self._set_playhead(self.book.next_pending(index))
+            self._set_playhead(self.book.next_pending(index), after_fire=True)
         if complete_if_done and not run.unsent:
             self._complete(index)
 
@@ -439,10 +484,12 @@ class Engine:
 
     # ---- playhead -----------------------------------------------------------------------------
 
-    def _set_playhead(self, index: int, *, force: bool = False) -> None:
+    def _set_playhead(self, index: int, *, force: bool = False, after_fire: bool = False) -> None:
         if index == self.playhead and not force:
             return
         self.playhead = index
+        if index < len(self.cues) and not self._quit:
+            self.ended = False  # back in the list (back, standby): the show is not over
         group: dict[str, str] = {}
         departments: dict[str, str] = {}
         if index < len(self.cues):
@@ -467,7 +514,8 @@ class Engine:
                 departments=departments,
             )
         )
-        self.time_cues.playhead_moved()
+        if after_fire:
+            self.time_cues.playhead_moved()
 
     # ---- reports from the timing core ---------------------------------------------------------
 

@@ -9,6 +9,7 @@ reported sent, is no longer parked, and is never sent twice.
 from __future__ import annotations
 
 import functools
+import itertools
 from dataclasses import dataclass
 
 from showcall.engine.book import CueBook
@@ -34,6 +35,8 @@ class Parking:
         self.book = book
         self._parked: dict[int, _Parked] = {}  # by the item id the core knew it under
         self._fires: list[tuple[int, int]] = []  # (cue index, fire_ns) of armed cues whose timer stopped
+        self._deferred: list[tuple[int, int, str]] = []  # chains a show resumed while held still owes
+        self._adopted = itertools.count(-1, -1)  # keys for sends parked without ever reaching the core
 
     def park(self, now_ns: int) -> None:
         """Cancel every pending send and fire timer, remembering them."""
@@ -51,8 +54,18 @@ class Parking:
         if cancel:
             book.scheduler.cancel_items(cancel)
 
-    def unpark(self, held_ns: int) -> None:
-        """Put back what was parked, `held_ns` later (each send once its cancel is confirmed)."""
+    def adopt(self, index: int, numbers_and_dues: list[tuple[int, int]]) -> None:
+        """Park sends that never reached the core (a crashed run resumed while held)."""
+        for number, due in numbers_and_dues:
+            self._parked[next(self._adopted)] = _Parked(index, number, due, cancelled=True)
+
+    def defer(self, index: int, fire_ns: int, source: str) -> None:
+        """Keep a chain to arm on resume (a crashed run resumed while held)."""
+        self._deferred.append((index, fire_ns, source))
+
+    def unpark(self, held_ns: int) -> list[tuple[int, int, str]]:
+        """Put back what was parked, `held_ns` later (each send once its cancel is confirmed); returns
+        the deferred chains to arm, their fire times moved on by `held_ns` too."""
         for parked in self._parked.values():
             parked.shift = held_ns
         for item, parked in list(self._parked.items()):
@@ -64,6 +77,9 @@ class Parking:
             run.fire_ns = fire_ns + held_ns
             run.fire_timer = book.clock.call_at(run.fire_ns, functools.partial(book.on_fire, index))
         self._fires.clear()
+        deferred = [(index, fire_ns + held_ns, source) for index, fire_ns, source in self._deferred]
+        self._deferred.clear()
+        return deferred
 
     def cancelled(self, item: int) -> bool:
         """The core confirmed item `item` cancelled; True when it was parked (resume puts it back)."""
@@ -83,6 +99,7 @@ class Parking:
         """Forget everything parked (panic, reset)."""
         self._parked.clear()
         self._fires.clear()
+        self._deferred.clear()
 
     def _reschedule(self, item: int) -> None:
         parked = self._parked.pop(item)

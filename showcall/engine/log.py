@@ -7,6 +7,7 @@ Each show file gets its own folder of logs under the user's state directory
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -77,8 +78,16 @@ class EventLog:
         """Append one JSON line and flush it to the operating system."""
         if self._file is None:
             return
-        self._file.write(line + "\n")
-        self._file.flush()
+        try:
+            self._file.write(line + "\n")
+            self._file.flush()
+        except OSError as exc:  # a full disk or a pulled stick: say so once, and the show goes on
+            broken, self._file = self._file, None
+            with contextlib.suppress(OSError):  # closing flushes again, into the same full disk
+                broken.close()
+            raise LogError(
+                f"cannot write the event log {self.path} ({exc.strerror}): no more events are logged"
+            ) from exc
         self.written += 1
 
     def close(self) -> None:

@@ -20,6 +20,7 @@ class FiredCue:
     source: str
     sent: set[int] = field(default_factory=set)
     complete: bool = False
+    wall_offset_ns: int | None = None  # wall minus monotonic time of the run that logged it
 
 
 @dataclass
@@ -32,6 +33,8 @@ class Replay:
     held: bool = False
     ended: bool = False
     events: int = 0
+    wall_offset_ns: int | None = None  # wall minus monotonic time in the logged run (from its `loaded` event)
+    path: str | None = None
 
     @property
     def empty(self) -> bool:
@@ -40,34 +43,48 @@ class Replay:
 
 
 def replay(events: Iterable[dict[str, Any]]) -> Replay:
-    """Fold a log's events into a Replay."""
+    """Fold a log's events into a Replay; ValueError (saying which event) for one that is not as written."""
     state = Replay()
-    for event in events:
-        state.events += 1
-        kind = event.get("event")
-        if kind == "reset":
-            state = Replay(events=state.events)
-        elif kind == "go":
-            state.fired[str(event["cue"])] = FiredCue(int(event["fire_ns"]), str(event.get("source", "")))
-        elif kind == "sent":
-            fired = state.fired.get(str(event.get("cue")))
-            if fired is not None:
-                fired.sent.add(int(event.get("item", 0)))
-        elif kind == "send_failed":
-            fired = state.fired.get(str(event.get("cue")))
-            if fired is not None:
-                fired.sent.add(int(event.get("item", 0)))  # attempted: resending would not be "once"
-        elif kind in {"complete", "failed"}:
-            fired = state.fired.get(str(event.get("cue")))
-            if fired is not None:
-                fired.complete = True
-        elif kind == "standby":
-            state.playhead = event.get("cue")
-            state.playhead_known = True
-        elif kind == "hold":
-            state.held = True
-        elif kind == "resume":
-            state.held = False
-        elif kind == "end":
-            state.ended = True
+    for number, event in enumerate(events, start=1):
+        try:
+            state = _fold(state, event)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"event {number} ({event.get('event')!r}) is not as showcall writes it: {exc!r}") from exc
+    return state
+
+
+def _fold(state: Replay, event: dict[str, Any]) -> Replay:
+    """One event folded into `state` (a reset starts a new one)."""
+    state.events += 1
+    kind = event.get("event")
+    if kind == "loaded":
+        state.wall_offset_ns = int(event["wall_ns"]) - int(event["mono_ns"])
+        state.path = str(event.get("path", ""))
+    elif kind == "reset":
+        state = Replay(events=state.events, wall_offset_ns=state.wall_offset_ns, path=state.path)
+    elif kind == "go":
+        state.fired[str(event["cue"])] = FiredCue(
+            int(event["fire_ns"]), str(event.get("source", "")), wall_offset_ns=state.wall_offset_ns
+        )
+    elif kind == "sent":
+        fired = state.fired.get(str(event.get("cue")))
+        if fired is not None:
+            fired.sent.add(int(event.get("item", 0)))
+    elif kind == "send_failed":
+        fired = state.fired.get(str(event.get("cue")))
+        if fired is not None:
+            fired.sent.add(int(event.get("item", 0)))  # attempted: resending would not be "once"
+    elif kind in {"complete", "failed"}:
+        fired = state.fired.get(str(event.get("cue")))
+        if fired is not None:
+            fired.complete = True
+    elif kind == "standby":
+        state.playhead = event.get("cue")
+        state.playhead_known = True
+    elif kind == "hold":
+        state.held = True
+    elif kind == "resume":
+        state.held = False
+    elif kind == "end":
+        state.ended = True
     return state

@@ -1,9 +1,10 @@
 """Provides `TimeCues`: arming the cues that fire at a time of day (`at`) or on timecode.
 
-`at` cues are armed from the playhead on and disarmed behind it; one whose time had passed when it
-was armed is marked missed and waits for GO. Timecode cues are armed while timecode rolls, from
-the playhead on, and re-armed whenever timecode starts, stops or jumps. Without a timecode source,
-reaching a timecode cue starts showcall's internal timecode at that cue's frame.
+`at` cues are armed unless the caller skipped them (moved the playhead past them with skip or a
+standby jump; GO passing over an armed cue is not a skip); one whose time had passed when it was
+armed is marked missed and waits for GO. Timecode cues are armed while timecode rolls, unless
+skipped, and re-armed whenever timecode starts, stops or jumps. Without a timecode source, a GO
+that puts a timecode cue on standby starts showcall's internal timecode at that cue's frame.
 """
 
 from __future__ import annotations
@@ -50,14 +51,14 @@ class TimeCues:
         timecode.subscribe(self._timecode_changed)
 
     def arm(self) -> None:
-        """Arm `at` cues from the playhead on (disarming those behind it), then timecode cues."""
+        """Arm the `at` cues not skipped (disarming those skipped), then timecode cues."""
         if self._held():
             return
-        now, tod, playhead = self.clock.now_ns(), self.clock.time_of_day_ns(), self._playhead()
+        now, tod = self.clock.now_ns(), self.clock.time_of_day_ns()
         for i in self.at_cues:
             go, run = self.cues[i].cue.go, self.book.runs[i]
             assert isinstance(go, At)
-            if i < playhead:
+            if run.skipped:
                 if run.state is CueState.ARMED and run.source == "at":
                     self.book.disarm(i, with_chain=True)
                 continue
@@ -94,7 +95,8 @@ class TimeCues:
             self.timecode.stop(now_ns)
 
     def playhead_moved(self) -> None:
-        """Rehearsing without a timecode source: reaching a timecode cue starts the internal clock there."""
+        """Rehearsing without a timecode source: a GO that puts a timecode cue on standby starts the
+        internal clock at its frame (the engine calls this only after a cue fired, never on a jump)."""
         if not isinstance(self.timecode, InternalTimecode) or self.timecode.rolling or self._held():
             return
         playhead = self._playhead()
@@ -103,6 +105,13 @@ class TimeCues:
         go = self.cues[playhead].cue.go
         if isinstance(go, AtTimecode) and self.book.runs[playhead].state is CueState.PENDING:
             self.timecode.locate(go.timecode.frame_number(self.timecode.rate), self.clock.now_ns())
+
+    def fired_by_hand(self, index: int, fire_ns: int) -> None:
+        """A timecode cue GOne by hand while internal timecode stands still starts it at its frame, as
+        if playback had started there (how a rehearsal without a playback rig begins a song)."""
+        go = self.cues[index].cue.go
+        if isinstance(go, AtTimecode) and isinstance(self.timecode, InternalTimecode) and not self.timecode.rolling:
+            self.timecode.locate(go.timecode.frame_number(self.timecode.rate), fire_ns)
 
     def _timecode_changed(self) -> None:
         """Timecode started, stopped or jumped: disarm what it armed and arm again."""
@@ -119,11 +128,11 @@ class TimeCues:
         if position is None or not position.rolling:
             return
         rate = self.timecode.rate
-        now, playhead = self.clock.now_ns(), self._playhead()
+        now = self.clock.now_ns()
         current = frame_at(position, now, rate)
         for i in self.tc_cues:
             go, run = self.cues[i].cue.go, self.book.runs[i]
-            if i < playhead or not isinstance(go, AtTimecode) or run.state is not CueState.PENDING:
+            if run.skipped or not isinstance(go, AtTimecode) or run.state is not CueState.PENDING:
                 continue
             frame = go.timecode.frame_number(rate)
             if frame < current:

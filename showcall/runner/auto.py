@@ -10,6 +10,7 @@ from __future__ import annotations
 from showcall.engine import events as ev
 from showcall.engine.clock import Clock, Timer
 from showcall.engine.engine import Engine
+from showcall.engine.timecode import InternalTimecode
 from showcall.model.show import At, AtTimecode
 
 
@@ -48,7 +49,10 @@ class AutoGo:
             return  # wait for what is running to complete: GAP counts from the last completion
         go = engine.cues[engine.playhead].cue.go
         missed = engine.runs[engine.playhead].reason.startswith("missed")
-        if isinstance(go, AtTimecode) or (isinstance(go, At) and not missed):
+        waits_for_timecode = isinstance(go, AtTimecode) and not (
+            isinstance(engine.timecode, InternalTimecode) and not engine.timecode.rolling
+        )  # internal timecode standing still starts when its first cue is GOne
+        if waits_for_timecode or (isinstance(go, At) and not missed):
             return
         base = self._last_complete_ns if self._last_complete_ns is not None else self.clock.now_ns()
         self._timer = self.clock.call_at(base + self.gap_ns, self._go)

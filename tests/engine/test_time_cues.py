@@ -138,12 +138,15 @@ def test_hold_pauses_internal_timecode_and_its_cues(tmp_path: Path) -> None:
         """,
         header=TC_SHOW,
     )
-    r.advance_to(4)
+    r.advance_to(1)
+    assert r.gos() == []  # loading a show starts no timecode: the caller's GO does
+    r.engine.go()  # GO on the first timecode cue starts internal timecode at its frame
+    r.advance_to(5)
     r.engine.hold()
-    r.advance_to(14)
+    r.advance_to(15)
     r.engine.resume()
     r.advance_to(100)
-    assert r.gos() == [("10", "timecode", 0.0), ("11", "timecode", 20.0)]
+    assert r.gos() == [("10", "operator", 1.0), ("11", "timecode", 21.0)]
     assert S == 1_000_000_000
 
 
