@@ -7,6 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
+from showcall.commands.args import host_port, port
 from showcall.model.times import Duration
 from showcall.runner.session import SessionOptions, ShowSession
 
@@ -52,12 +53,13 @@ def add_arguments(parser: argparse.ArgumentParser, *, rehearse: bool = False) ->
     parser.add_argument("--no-rt", action="store_true", help="do not ask for real-time scheduling")
     parser.add_argument(
         "--control",
-        type=int,
+        type=port,
         metavar="PORT",
         help="listen for OSC control (/showcall/go, /showcall/hold, ...) on UDP PORT (see docs/engine.md)",
     )
     parser.add_argument(
         "--mtc",
+        type=host_port,
         metavar="HOST:PORT",
         help="chase MIDI timecode sent to this TCP address (a mido socket port) instead of internal timecode",
     )

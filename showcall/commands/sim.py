@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from showcall.commands.args import port, port_or_zero
 from showcall.model.profile import Profile
 
 __all__ = ["add_arguments", "run"]
@@ -27,14 +28,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("driver", nargs="?", metavar="DRIVER", help="the device profile to simulate (see --list)")
     parser.add_argument("--list", action="store_true", help="list the drivers that can be simulated, and exit")
     parser.add_argument(
-        "--port", type=int, metavar="N", help="port to listen on (default: the profile's, else one the system picks)"
+        "--port",
+        type=port_or_zero,
+        metavar="N",
+        help="port to listen on (default: the profile's, else one the system picks)",
     )
     parser.add_argument("--host", default="127.0.0.1", metavar="ADDR", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--protocol", choices=["udp", "tcp"], help="OSC transport (default: the profile's)")
     parser.add_argument("--framing", choices=["slip", "length"], help="OSC over TCP framing (default: the profile's)")
     parser.add_argument(
         "--reply-port",
-        type=int,
+        type=port,
         metavar="N",
         help="qlab: answer UDP on port N of the sender's host, as real QLab does (53001); default: the sender's port",
     )

@@ -23,8 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import cast
 
-from pythonosc.osc_message import OscMessage, ParseError
-
+from showcall.devices.oscmsg import MalformedOscError, decode_osc
 from showcall.engine import events as ev
 from showcall.engine.engine import Engine
 
@@ -73,10 +72,10 @@ class ControlInput(asyncio.DatagramProtocol):
         if data.startswith(b"#bundle"):
             return "bundle (send plain messages)"
         try:
-            message = OscMessage(data)
-        except (ParseError, ValueError, IndexError, UnicodeDecodeError):
+            (message,) = decode_osc(data)  # strict: python-osc alone skips unknown type tags and acts anyway
+        except MalformedOscError:
             return "not an OSC message"
-        address, args = message.address, list(message.params)
+        address, args = message.address, list(message.args)
         if not address.startswith(PREFIX):
             return f"unknown address {address[:60]}"
         verb = address[len(PREFIX) :].lower()

@@ -72,6 +72,7 @@ class ShowSession:
         """Load the show (ShowFileError on problems), start simulators and the timing core, build the engine."""
         plan = require_plan(path)
         previous = _resume_log(path, options) if options.resume else None
+        replayed = _read_replay(previous, path) if previous is not None else None  # before anything starts
         simulators: Simulators | None = None
         if options.sim:
             simulators = await _start_simulators(plan)
@@ -91,7 +92,7 @@ class ShowSession:
             raise
         clock = SystemClock(asyncio.get_running_loop())
         mtc_source = MtcTimecode(plan.show.info.fps, clock) if options.mtc_listen else None
-        engine = Engine(plan, scheduler, clock, path=str(path), timecode=mtc_source)
+        engine = Engine(plan, scheduler, clock, path=str(path.resolve()), timecode=mtc_source)
         engine.subscribe(log)
         session = cls(path, plan, engine, scheduler, log, options, simulators)
         if mtc_source is not None and options.mtc_listen is not None:
@@ -105,8 +106,7 @@ class ShowSession:
                 raise ShowcallError(f"cannot listen for MIDI timecode on {options.mtc_listen}: {exc}") from exc
         if options.auto_gap_ns is not None:
             session.auto = AutoGo(engine, engine.clock, options.auto_gap_ns)
-        if previous is not None:
-            session.replayed = replay(read_log(previous))
+        session.replayed = replayed
         if options.control_port is not None:
             try:
                 session.control = await listen(engine, options.control_port, options.control_host)
@@ -135,6 +135,17 @@ class ShowSession:
         self.log.close()
 
 
+def _read_replay(log: Path, show: Path) -> Replay:
+    """What the log says happened, refused with a reason when it is not this show's or not readable."""
+    try:
+        replayed = replay(read_log(log))
+    except ValueError as exc:
+        raise LogError(f"cannot resume from {log}: {exc}") from exc
+    if replayed.path and Path(replayed.path).resolve() != show.resolve():
+        raise LogError(f"cannot resume from {log}: it is the log of {replayed.path}, not {show}")
+    return replayed
+
+
 def _resume_log(path: Path, options: SessionOptions) -> Path:
     previous = options.log_path if options.log_path is not None else latest_log(path)
     if previous is None or not previous.exists():
@@ -143,10 +154,8 @@ def _resume_log(path: Path, options: SessionOptions) -> Path:
 
 
 async def _start_simulators(plan: Plan) -> Simulators:
-    try:
-        from showcall.sim.rig import start_simulators  # type: ignore[import-not-found, unused-ignore]
-    except ImportError as exc:
-        raise ShowcallError("device simulators are not available in this build of showcall") from exc
+    from showcall.sim.rig import start_simulators  # imported only for a rehearsal
+
     simulators: Simulators = await start_simulators(plan)
     return simulators
 

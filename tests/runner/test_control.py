@@ -56,6 +56,7 @@ def test_malformed_control_packets_are_dropped_and_counted(tmp_path: Path) -> No
         b"\x00\x01garbage": "not an OSC message",
         osc("/showcall/go")[:-3]: "not an OSC message",
         b"/showcall/go\x00\x00\x00\x00,i\x00\x00\x00\x01": "not an OSC message",  # truncated argument
+        b"/showcall/go\x00\x00\x00\x00,x\x00\x00": "not an OSC message",  # a type tag OSC does not have
         bytes(bundle.build().dgram): "bundle (send plain messages)",
         b"/" + b"x" * 9000: "oversized",
         osc("/other/go"): "unknown address /other/go",
