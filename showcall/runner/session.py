@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -77,6 +78,7 @@ class ShowSession:
         if options.sim:
             simulators = await _start_simulators(plan)
             plan = _pointed_at(plan, simulators.endpoints)
+        plan = await _resolve_hosts(plan)
         log_path = options.log_path or (previous if previous is not None else new_log_path(path))
         log = EventLog(log_path)
         from showcall.timing.client import TimingCoreClient
@@ -158,6 +160,33 @@ async def _start_simulators(plan: Plan) -> Simulators:
 
     simulators: Simulators = await start_simulators(plan)
     return simulators
+
+
+async def _resolve_hosts(plan: Plan, timeout_s: float = 3.0) -> Plan:
+    """Devices named by host name get their address now, in this process: the timing core takes
+    numeric addresses only, so a slow or missing DNS server can never stall it. A name that does
+    not resolve is left as it is, and its device shows offline with the reason."""
+    loop = asyncio.get_running_loop()
+    devices = dict(plan.devices)
+    for name, device in plan.devices.items():
+        endpoint = device.endpoint
+        if endpoint.kind == "midi" or not endpoint.host or _numeric(endpoint.host):
+            continue
+        try:
+            infos = await asyncio.wait_for(loop.getaddrinfo(endpoint.host, endpoint.port), timeout_s)
+        except (OSError, TimeoutError):
+            continue
+        address = str(infos[0][4][0])
+        devices[name] = dataclasses.replace(device, endpoint=dataclasses.replace(endpoint, host=address))
+    return dataclasses.replace(plan, devices=devices)
+
+
+def _numeric(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _pointed_at(plan: Plan, endpoints: dict[str, Endpoint]) -> Plan:

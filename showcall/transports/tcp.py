@@ -219,8 +219,9 @@ class StreamOutput:
         self._retry_at = None
         self.stats.extra["connect_attempts"] = self.stats.extra.get("connect_attempts", 0) + 1
         try:
-            # A numeric address resolves without I/O; a name may block briefly, and only here, never at send.
-            infos = socket.getaddrinfo(self._host, self._port, type=socket.SOCK_STREAM)
+            # Numeric only: a name lookup could block the timing core for seconds on a venue network
+            # without DNS; names are looked up in the console's process when the show opens.
+            infos = socket.getaddrinfo(self._host, self._port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
         except socket.gaierror as exc:
             self._lose(now_ns, f"cannot resolve host {self._host!r}: {_gai_text(exc)}")
             return

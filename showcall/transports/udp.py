@@ -37,7 +37,10 @@ class UdpOutput:
     def open(self, now_ns: int) -> None:
         """Resolve the host once and connect the datagram socket."""
         try:
-            infos = socket.getaddrinfo(self.endpoint.host, self.endpoint.port, type=socket.SOCK_DGRAM)
+            # Numeric only (see tcp.py): names are looked up when the show opens, never in the timing core.
+            infos = socket.getaddrinfo(
+                self.endpoint.host, self.endpoint.port, type=socket.SOCK_DGRAM, flags=socket.AI_NUMERICHOST
+            )
         except socket.gaierror as exc:
             reason = exc.strerror or str(exc)
             self._offline(f"cannot resolve host {self.endpoint.host!r}: {reason[:1].lower()}{reason[1:]}")
