@@ -1,6 +1,7 @@
 """Provides the `showcall` command line: it wires the parts together and does nothing else.
 
-Exit statuses: 0 success, 1 problems found (or the show failed), 2 usage error, 130 interrupted.
+Exit statuses: 0 success, 1 problems found (or the show could not start), 2 usage error, 70 internal error
+(details in a crash file), 130 interrupted.
 """
 
 from __future__ import annotations
