@@ -63,11 +63,6 @@ def schema(kind: Kind = "show") -> dict[str, Any]:
     }
 
 
-def show_schema() -> dict[str, Any]:
-    """The JSON Schema of a show file."""
-    return schema("show")
-
-
 def _cue_forms(body: dict[str, Any], defs: dict[str, Any]) -> None:
     use = PackUse.model_json_schema(by_alias=True, ref_template="#/$defs/{model}")
     defs.update(use.pop("$defs", {}))

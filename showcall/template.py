@@ -24,11 +24,6 @@ def names_in(text: str) -> set[str]:
     return {m.group(1) for m in _TOKEN.finditer(text) if m.group(1)}
 
 
-def has_placeholders(text: str) -> bool:
-    """True when `text` contains a placeholder (not just escaped braces)."""
-    return any(m.group(1) for m in _TOKEN.finditer(text))
-
-
 def render(text: str, values: Mapping[str, Any]) -> Any:
     """Replace the placeholders in `text` with `values` (see module docstring)."""
     whole = _WHOLE.match(text)

@@ -115,11 +115,6 @@ _MIDI_FIELDS: dict[str, tuple[str, ...]] = {
 _MIDI_OPTIONAL = {"velocity": 64}
 
 
-def midi_fields(kind: str) -> tuple[str, ...]:
-    """The fields a MIDI message type takes (as written in a show file)."""
-    return _MIDI_FIELDS[kind]
-
-
 def build_midi(kind: str, fields: dict[str, Any]) -> bytes:
     """One MIDI message's bytes; channels are 1-16 as written in the show file."""
     if kind not in _MIDI_FIELDS:

@@ -254,11 +254,6 @@ class FrameRate(enum.Enum):
         return self is FrameRate.FPS_2997DF
 
     @property
-    def frames_per_second(self) -> float:
-        """Real frames per second of wall-clock time."""
-        return 30000 / 1001 if self.drop_frame else float(self.nominal)
-
-    @property
     def mtc_code(self) -> int:
         """The rate code MIDI timecode carries (0 = 24, 1 = 25, 2 = 29.97df, 3 = 30)."""
         return {"24": 0, "25": 1, "29.97df": 2, "30": 3}[self.value]
@@ -337,15 +332,6 @@ class Timecode(_StringValue):
         if rate.drop_frame:
             frames -= 2 * (total_minutes - total_minutes // 10)
         return frames
-
-    def to_ns(self, rate: FrameRate) -> int:
-        """Wall-clock nanoseconds from 00:00:00:00 to this frame at `rate`."""
-        return (
-            self.frame_number(rate)
-            * NS_PER_S
-            * (1001 if rate.drop_frame else 1000)
-            // (1000 * rate.nominal if not rate.drop_frame else 30000)
-        )
 
     def __str__(self) -> str:
         return self.text or f"{self.hours:02d}:{self.minutes:02d}:{self.seconds:02d}:{self.frames:02d}"

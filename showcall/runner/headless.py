@@ -1,7 +1,7 @@
 """Provides `showcall run --headless`: commands on stdin, one per line; events on stdout as JSON lines.
 
 Commands: go, hold, resume, back, skip, standby ID, ack DEPT, panic, reset, quit. An unknown or
-malformed command is refused with a `refused` event (and counted), never a crash. The run ends
+malformed command is refused with a `refused` event (in the log too), never a crash. The run ends
 with exit 0 when the last cue has completed, or on quit (or end of input once the show is done).
 """
 
@@ -29,7 +29,6 @@ class HeadlessConsole:
         self.session = session
         self.engine: Engine = session.engine
         self.out = out
-        self.malformed = 0
         self.done = asyncio.Event()
         self.quit_requested = False
         self.engine.subscribe(self._print)
@@ -71,7 +70,6 @@ class HeadlessConsole:
             self.quit_requested = True
             engine.quit()
         else:
-            self.malformed += 1
             usage = "" if verb in COMMANDS else f"; commands: {', '.join(COMMANDS)}"
             engine.announce(
                 ev.Refused(engine.clock.now_ns(), command=line.strip()[:80], reason=f"not a command{usage}")
