@@ -26,6 +26,7 @@ from typing import cast
 from showcall.devices.oscmsg import MalformedOscError, decode_osc
 from showcall.engine import events as ev
 from showcall.engine.engine import Engine
+from showcall.runner.calls import CALLS, perform
 
 PREFIX = "/showcall/"
 MAX_PACKET = 8192
@@ -79,36 +80,20 @@ class ControlInput(asyncio.DatagramProtocol):
         if not address.startswith(PREFIX):
             return f"unknown address {address[:60]}"
         verb = address[len(PREFIX) :].lower()
-        engine = self.engine
-        if verb in {"go", "hold", "resume", "back", "skip", "panic"}:
-            if len(args) == 1 and args[0] in (0, 0.0, False):
-                self.stats.accepted += 1  # a button release: nothing to do
-                return None
-            if len(args) > 1:
-                return f"{verb} takes no arguments"
-            if verb == "go":
-                engine.go("control")
-            elif verb == "hold":
-                engine.hold("control")
-            elif verb == "resume":
-                engine.resume()
-            elif verb == "back":
-                engine.back()
-            elif verb == "skip":
-                engine.skip()
-            else:
-                engine.panic()
-        elif verb in {"standby", "ack"}:
-            if len(args) != 1 or not isinstance(args[0], str | int | float) or isinstance(args[0], bool):
-                return f"{verb} takes one argument (a {'cue id' if verb == 'standby' else 'department'})"
-            value = args[0]
-            text = f"{value:g}" if isinstance(value, float) else str(value)
-            if verb == "standby":
-                engine.standby(text)
-            else:
-                engine.ack(text)
-        else:
+        call = CALLS.get(verb)
+        if call is None or verb in {"quit", "reset"}:  # ending or resetting a show is not a button's job
             return f"unknown address {address[:60]}"
+        if call.argument is None and len(args) == 1 and args[0] in (0, 0.0, False):
+            self.stats.accepted += 1  # a button release: nothing to do
+            return None
+        if call.argument is None and len(args) == 1:
+            args = []  # a press carries its value (1): the command itself takes none
+        words = [_word(arg) for arg in args]
+        if None in words:
+            return f"{verb} takes one argument ({call.argument})"
+        reason = perform(self.engine, verb, [w for w in words if w is not None], "control")
+        if reason is not None:
+            return reason
         self.stats.accepted += 1
         return None
 
@@ -117,6 +102,13 @@ class ControlInput(asyncio.DatagramProtocol):
         if self.transport is not None:
             self.transport.close()
             self.transport = None
+
+
+def _word(value: object) -> str | None:
+    """A control argument as a command word (`12.5`, `LX`), or None for one that cannot be."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 async def listen(engine: Engine, port: int, host: str = "127.0.0.1") -> ControlInput:

@@ -12,14 +12,12 @@ import contextlib
 import os
 import stat
 import sys
-from collections.abc import Callable
 from typing import TextIO
 
 from showcall.engine import events as ev
 from showcall.engine.engine import Engine
+from showcall.runner.calls import perform
 from showcall.runner.session import ShowSession
-
-COMMANDS = ("go", "hold", "resume", "back", "skip", "standby", "ack", "panic", "reset", "quit")
 
 
 class HeadlessConsole:
@@ -50,30 +48,10 @@ class HeadlessConsole:
         if not words:
             return
         verb, args = words[0].lower(), words[1:]
-        engine = self.engine
-        simple: dict[str, Callable[[], object]] = {
-            "go": lambda: engine.go("operator"),
-            "hold": engine.hold,
-            "resume": engine.resume,
-            "back": engine.back,
-            "skip": engine.skip,
-            "panic": engine.panic,
-            "reset": engine.reset,
-        }
-        if verb in simple and not args:
-            simple[verb]()
-        elif verb == "standby" and len(args) == 1:
-            engine.standby(args[0])
-        elif verb == "ack" and len(args) == 1:
-            engine.ack(args[0])
-        elif verb == "quit" and not args:
-            self.quit_requested = True
-            engine.quit()
-        else:
-            usage = "" if verb in COMMANDS else f"; commands: {', '.join(COMMANDS)}"
-            engine.announce(
-                ev.Refused(engine.clock.now_ns(), command=line.strip()[:80], reason=f"not a command{usage}")
-            )
+        self.quit_requested = self.quit_requested or (verb == "quit" and not args)
+        reason = perform(self.engine, verb, args, "operator")
+        if reason is not None:
+            self.engine.announce(ev.Refused(self.engine.clock.now_ns(), command=line.strip()[:80], reason=reason))
 
 
 def _watchable(source: TextIO) -> bool:
