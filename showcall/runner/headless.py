@@ -12,10 +12,12 @@ import contextlib
 import os
 import stat
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
 from showcall.engine import events as ev
 from showcall.engine.engine import Engine
+from showcall.errors import ShowcallError
 from showcall.runner.calls import perform
 from showcall.runner.session import ShowSession
 
@@ -23,10 +25,10 @@ from showcall.runner.session import ShowSession
 class HeadlessConsole:
     """Reads commands, writes events (see module docstring)."""
 
-    def __init__(self, session: ShowSession, out: TextIO) -> None:
+    def __init__(self, session: ShowSession, write: Callable[[str], None]) -> None:
         self.session = session
         self.engine: Engine = session.engine
-        self.out = out
+        self.write = write
         self.done = asyncio.Event()
         self.quit_requested = False
         self.engine.subscribe(self._print)
@@ -34,11 +36,8 @@ class HeadlessConsole:
     def _print(self, event: ev.Event) -> None:
         if self.done.is_set():
             return  # the run is over: `end` is the last line a script reads
-        try:
-            self.out.write(event.to_json() + "\n")
-            self.out.flush()
-        except BrokenPipeError:  # the reader went away; the show itself goes on until told otherwise
-            pass
+        with contextlib.suppress(BrokenPipeError):  # the reader went away; the show goes on until told otherwise
+            self.write(event.to_json() + "\n")
         if isinstance(event, ev.End):
             self.done.set()
 
@@ -63,12 +62,55 @@ def _watchable(source: TextIO) -> bool:
     return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or source.isatty()
 
 
+PIPE_LIMIT = 8 << 20
+"""Event lines a reader of stdout may fall behind by before lines are dropped (and counted)."""
+
+
+class _PipeOut:
+    """stdout as a non-blocking asyncio pipe: a reader that stops reading (a paused pager) must not
+    stall the engine's loop, so past PIPE_LIMIT unread bytes lines are dropped and counted."""
+
+    def __init__(self, transport: asyncio.WriteTransport) -> None:
+        self.transport = transport
+        self.dropped = 0
+
+    def write(self, line: str) -> None:
+        if self.transport.is_closing():
+            raise BrokenPipeError
+        if self.transport.get_write_buffer_size() > PIPE_LIMIT:
+            self.dropped += 1
+            return
+        self.transport.write(line.encode("utf-8"))
+
+    async def drain(self, timeout_s: float = 5.0) -> None:
+        """Let what is buffered go out (the `end` line above all), for at most `timeout_s`."""
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while self.transport.get_write_buffer_size() and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)
+        self.transport.close()
+
+
+async def _stdout(out: TextIO) -> tuple[Callable[[str], None], _PipeOut | None]:
+    """How to write event lines: through a non-blocking pipe when stdout is one, else plainly."""
+    if _watchable(out) and not out.isatty():
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.connect_write_pipe(asyncio.Protocol, out)
+        pipe = _PipeOut(transport)
+        return pipe.write, pipe
+
+    def plain(line: str) -> None:
+        out.write(line)
+        out.flush()
+
+    return plain, None
+
+
 async def run_headless(session: ShowSession, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
     """Run the show headless until it ends or is quit; returns the exit status."""
-    console = HeadlessConsole(session, stdout or sys.stdout)
+    write, pipe = await _stdout(stdout or sys.stdout)
+    console = HeadlessConsole(session, write)
     loop = asyncio.get_running_loop()
     source = stdin or sys.stdin
-    eof = asyncio.Event()
     reader = asyncio.StreamReader()
     transport = None
     if _watchable(source):
@@ -85,15 +127,17 @@ async def run_headless(session: ShowSession, stdin: TextIO | None = None, stdout
                 break
             try:
                 console.command(raw.decode("utf-8", errors="replace"))
-            except Exception as exc:  # one bad command must not stop the show
+            except ShowcallError as exc:  # one bad command must not stop the show
                 session.engine.announce(ev.ErrorEvent(session.engine.clock.now_ns(), message=f"command failed: {exc}"))
-        eof.set()
 
     task = asyncio.create_task(read_commands())
     session.start()
     await console.done.wait()
-    if task is not None:
-        task.cancel()
+    task.cancel()
     if transport is not None:
         transport.close()
+    if pipe is not None:
+        await pipe.drain()
+        if pipe.dropped:
+            print(f"showcall: {pipe.dropped} event lines dropped: stdout was not read", file=sys.stderr)
     return 0

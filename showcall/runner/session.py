@@ -8,9 +8,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from showcall.compile.plan import Plan
 from showcall.engine import events as ev
@@ -31,6 +32,9 @@ class Simulators(Protocol):
     """The simulated devices of a rehearsal (showcall.sim provides them)."""
 
     endpoints: dict[str, Endpoint]
+
+    def subscribe(self, subscriber: Callable[[Any], None]) -> Callable[[], None]:
+        """Call `subscriber` with every record of what a simulator received; returns an unsubscribe."""
 
     async def aclose(self) -> None:
         """Stop every simulator."""

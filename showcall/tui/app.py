@@ -51,11 +51,10 @@ class ShowLink:
     @classmethod
     def of_session(cls, session: ShowSession) -> ShowLink:
         """The link for an open (not yet started) session."""
-        simulators = session.simulators if hasattr(session.simulators, "subscribe") else None
         return cls(
             session.engine,
             session.scheduler,
-            simulators=simulators,  # type: ignore[arg-type]
+            simulators=session.simulators,
             rehearsal=session.options.sim,
             start=session.start,
         )

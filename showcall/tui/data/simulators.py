@@ -27,8 +27,8 @@ class ReceivedRecord(Protocol):
 class SimulatorFeed(Protocol):
     """Anything that calls back with received records (the rig from showcall.sim)."""
 
-    def subscribe(self, callback: Callable[[Any], None]) -> Any:
-        """Call `callback` with each received record; may return a function that unsubscribes."""
+    def subscribe(self, subscriber: Callable[[Any], None]) -> Any:
+        """Call `subscriber` with each received record; may return a function that unsubscribes."""
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ are redrawn ten times a second. A GO is drawn straight from the key handler, not
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -42,9 +43,6 @@ CLOCK_HZ = 10
 """Clock redraws per second: tenths on the countdown, cheap enough at 10,000 cues (see bench.py)."""
 STATS_EVERY_NS = 500_000_000
 """The timing core's statistics sort its lateness window; twice a second is plenty for a p99."""
-UPCOMING_EVERY_NS = 1_000_000_000
-"""The next automatic cue is looked up on every event, and at least this often: timecode chased from
-outside arms cues without an event of its own."""
 FLASH_NS = 500_000_000
 """Half-period of a standby cue light's flash."""
 
@@ -117,12 +115,6 @@ class MainScreen(Screen[None]):
         self.uses_timecode = any(isinstance(c.cue.go, AtTimecode) for c in engine.cues)
         self._stats: TimingStatistics | None = None
         self._stats_at = -STATS_EVERY_NS
-        # The engine finds the next automatic cue by scanning every cue (~1-10 ms at 10,000 cues), and it
-        # only changes when something fires, arms or moves, which always comes with an event: so it is
-        # looked up on events, and the clocks at 10 Hz are computed from it without a scan.
-        self._upcoming: tuple[str, int] | None = None
-        self._upcoming_stale = False
-        self._upcoming_at = -UPCOMING_EVERY_NS  # so the first draw looks it up
         self._pending_steps = 0  # arrow presses not yet applied (a held-down key repeats faster than a 10,000-cue move)
         self._move_scheduled = False
         self._ready = False  # composed and mounted: redraws before that would find no widgets
@@ -173,10 +165,6 @@ class MainScreen(Screen[None]):
         if not self._ready:
             return
         cues = self.query_one(CueList)
-        if (changes.structure or changes.playhead or everything) and not self._upcoming_stale:
-            # Looked up after this frame is drawn: a GO shows first, its countdown one frame later.
-            self._upcoming_stale = True
-            self.call_after_refresh(self._refresh_upcoming)
         if changes.playhead or everything:
             self._follow_playhead(cues)
         if changes.structure or everything:
@@ -189,13 +177,6 @@ class MainScreen(Screen[None]):
             for log in self.query(ReceivedLog):
                 log.add(changes.received)
         self.draw_status(devices=changes.devices or everything)
-
-    def _refresh_upcoming(self) -> None:
-        """Look up the next automatic cue again (a scan of every cue) and redraw what shows it."""
-        if self._upcoming_stale:
-            self._upcoming, self._upcoming_stale = self.engine.next_auto(), False
-            self._upcoming_at = self.engine.clock.now_ns()
-            self.draw_status(devices=False)
 
     def _follow_playhead(self, cues: CueList) -> None:
         """The list follows the playhead, unless the caller is browsing elsewhere (then the selection stays)."""
@@ -210,10 +191,8 @@ class MainScreen(Screen[None]):
         """Redraw the header, the standby box, the status lines and the side panels."""
         engine, feed = self.engine, self.feed
         now = engine.clock.now_ns()
-        if now - self._upcoming_at >= UPCOMING_EVERY_NS:
-            self._upcoming, self._upcoming_at = engine.next_auto(), now
         held_for = now - engine.held_since if engine.held_since is not None else 0
-        clocks = engine.showclock.snapshot(now, engine.clock_tod(), self._upcoming, engine.total_held_ns + held_for)
+        clocks = engine.clocks()  # the next automatic cue is found among the active cues only: cheap
         self.query_one(ShowHeader).show(
             HeaderState(
                 engine.plan.show.info.title,
@@ -244,20 +223,20 @@ class MainScreen(Screen[None]):
             LightState(light.dept, light.light, key_of(self.dept_keys, light.dept))
             for light in engine.handshake.lights()
         )
-        common = {
-            "indicator": indicator,
-            "lights": lights,
-            "next_auto": self._next_auto(clocks),
-            "refused_command": notice.command if notice is not None and notice.kind == "refused" else "",
-            "refused_reason": notice.text.removeprefix("GO refused: ")
-            if notice is not None and notice.kind == "refused"
-            else "",
-            "go_text": notice.text if notice is not None and notice.kind == "go" else "",
-            "ack_prompt": self._ack_prompt() if self.ack_mode else "",
-            "flash_on": (now // FLASH_NS) % 2 == 0,
-        }
+        refused = notice is not None and notice.kind == "refused"
+        base = StandbyState(  # typed, so a misspelt field fails mypy, not the 10 Hz redraw
+            indicator=indicator,
+            cue=None,
+            lights=lights,
+            next_auto=self._next_auto(clocks),
+            refused_command=notice.command if notice is not None and refused else "",
+            refused_reason=notice.text.removeprefix("GO refused: ") if notice is not None and refused else "",
+            go_text=notice.text if notice is not None and notice.kind == "go" else "",
+            ack_prompt=self._ack_prompt() if self.ack_mode else "",
+            flash_on=(now // FLASH_NS) % 2 == 0,
+        )
         if index >= len(engine.cues):
-            return StandbyState(cue=None, **common)  # type: ignore[arg-type]
+            return base
         compiled = engine.cues[index]
         notes = compiled.cue.notes or ""
         if (
@@ -268,12 +247,12 @@ class MainScreen(Screen[None]):
             segment = next((s for s in engine.plan.show.segments if s.id == compiled.segment), None)
             if segment is not None and segment.notes:
                 notes = f"(segment {segment.title}) {segment.notes}"
-        return StandbyState(
+        return dataclasses.replace(
+            base,
             cue=engine.cue_view(index),
             standby_text=compiled.cue.standby_text,
             notes=notes.strip(),
             devices_down=self._devices_down(index),
-            **common,  # type: ignore[arg-type]
         )
 
     def _devices_down(self, index: int) -> tuple[str, ...]:
