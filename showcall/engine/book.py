@@ -1,8 +1,10 @@
 """Provides `CueBook`: every cue's runtime record and its messages in the timing core.
 
-The book arms cues (their sends become deadlines in the timing core, and a bookkeeping timer
-marks the fire time), disarms them, works out follow/after chains, and keeps the set of active
-cues (armed or fired) so that nothing on the GO path scans a whole 10,000-cue show.
+The book is the only code that changes a cue's record: it arms cues (their sends become deadlines in the
+timing core, and a bookkeeping timer marks the fire time), disarms them, marks them fired, complete, failed,
+missed or passed over, settles the core's reports against them, and works out follow/after chains. It keeps
+the set of active cues (armed or fired), so nothing on the GO path scans a whole 10,000-cue show, and each
+cue's `CueSnapshot`, rebuilt only when that cue changed.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from collections.abc import Callable
 
 from showcall.compile.plan import CompiledCue
 from showcall.engine.clock import Clock
-from showcall.engine.cues import CueRun, CueState
-from showcall.engine.triggers import is_chained
+from showcall.engine.cues import CueRun, CueState, Source
+from showcall.engine.snapshot import CueSnapshot
+from showcall.engine.triggers import describe_trigger, is_chained
 from showcall.model.show import After, Follow
 from showcall.timing.api import Scheduler, SendItem
 
@@ -32,10 +35,62 @@ class CueBook:
         self.scheduler = scheduler
         self.clock = clock
         self.on_fire = on_fire
-        self.runs = [CueRun(i) for i in range(len(cues))]
+        self.runs: tuple[CueRun, ...] = tuple(CueRun(i) for i in range(len(cues)))  # read freely; changed here only
         self.items: dict[int, tuple[int, int]] = {}  # item id -> (cue index, message index)
+        # items whose cancel is on its way to the core: one may still be reported sent (the cancel lost the
+        # race), and a message that went out must reach the log all the same
+        self.cancelling: dict[int, tuple[int, int]] = {}
         self.active: set[int] = set()
         self._item_ids = itertools.count(1)
+        # chain_end[i]: the first cue after i that is not chained to the one before it, so the follow/after
+        # chain behind cue i is range(i + 1, chain_end[i]); worked out once, from the plan
+        self.chain_end = [len(cues)] * len(cues)
+        unchained = len(cues)
+        for i in range(len(cues) - 1, -1, -1):
+            self.chain_end[i] = unchained
+            if not is_chained(cues[i].cue.go):
+                unchained = i
+        self._triggers = [describe_trigger(c.cue.go) for c in cues]
+        self._views = [self._view(i) for i in range(len(cues))]
+        self._dirty: set[int] = set()
+        self._snapshot: tuple[CueSnapshot, ...] | None = None
+
+    # ---- views --------------------------------------------------------------------------------
+
+    def snapshot(self) -> tuple[CueSnapshot, ...]:
+        """Every cue as it is now; the same tuple again while nothing changed."""
+        if self._dirty or self._snapshot is None:
+            views = self._views
+            for i in self._dirty:
+                views[i] = self._view(i)
+            self._dirty.clear()
+            self._snapshot = tuple(views)
+        return self._snapshot
+
+    def _view(self, i: int) -> CueSnapshot:
+        compiled, run = self.cues[i], self.runs[i]
+        return CueSnapshot(
+            index=i,
+            id=compiled.id,
+            dept=compiled.cue.dept,
+            label=compiled.cue.label,
+            trigger=self._triggers[i],
+            segment=compiled.segment,
+            state=run.state,
+            source=run.source,
+            fire_ns=run.fire_ns,
+            complete_ns=run.complete_ns,
+            max_late_us=run.max_late_us,
+            failed_sends=run.failed_sends,
+            reason=run.reason,
+            missed=run.missed,
+            passed=run.skipped,
+        )
+
+    def _touch(self, index: int) -> None:
+        self._dirty.add(index)
+
+    # ---- states -------------------------------------------------------------------------------
 
     def set_state(self, index: int, state: CueState) -> None:
         """Every state change goes through here, keeping the set of active cues."""
@@ -44,6 +99,113 @@ class CueBook:
             self.active.add(index)
         else:
             self.active.discard(index)
+        self._touch(index)
+
+    def arm(self, index: int, fire_ns: int, source: Source) -> bool:
+        """Schedule cue `index`'s sends from `fire_ns`; True when that is now (the caller marks it fired)."""
+        compiled, run = self.cues[index], self.runs[index]
+        run.cancel_timer()
+        self.cancel_unsent(index)  # fired again while still running: its remaining sends are superseded
+        self.set_state(index, CueState.ARMED)
+        run.source = source
+        run.fire_ns = fire_ns
+        run.reason = ""
+        run.missed = False
+        run.failed_sends = 0
+        run.complete_ns = None
+        self.schedule(index, [(number, fire_ns + m.offset_ns) for number, m in enumerate(compiled.messages)])
+        if fire_ns <= self.clock.now_ns():
+            return True
+        run.fire_timer = self.clock.call_at(fire_ns, functools.partial(self.on_fire, index))
+        return False
+
+    def fired(self, index: int) -> bool:
+        """An armed cue reached its fire time: it has GOne. False (nothing changed) unless it was armed."""
+        run = self.runs[index]
+        if run.state is not CueState.ARMED:
+            return False
+        run.cancel_timer()
+        self.set_state(index, CueState.FIRED)
+        run.skipped = False
+        return True
+
+    def completed(self, index: int, now_ns: int) -> bool:
+        """Its last message was reported: complete, or failed when any of them failed. True when failed."""
+        run = self.runs[index]
+        run.complete_ns = now_ns
+        if run.failed_sends:
+            run.reason = f"{run.failed_sends} of {len(self.cues[index].messages)} messages failed" + (
+                f": {run.reason}" if run.reason else ""
+            )
+            self.set_state(index, CueState.FAILED)
+            return True
+        self.set_state(index, CueState.COMPLETE)
+        return False
+
+    def restore(self, index: int, source: Source, fire_ns: int, *, complete: bool) -> None:
+        """A crashed run's log says this cue fired at `fire_ns` (and completed, if `complete`)."""
+        run = self.runs[index]
+        run.source, run.fire_ns = source, fire_ns
+        self.set_state(index, CueState.COMPLETE if complete else CueState.FIRED)
+
+    def disarm(self, index: int, *, with_chain: bool = False) -> list[int]:
+        """Back to pending; with `with_chain`, the armed follow/after cues behind it too (they count
+        from it). Returns every cue disarmed."""
+        disarmed = []
+        if with_chain:
+            for j in range(index + 1, self.chain_end[index]):
+                if self.runs[j].state is not CueState.ARMED:
+                    break
+                disarmed += self.disarm(j)
+        run = self.runs[index]
+        run.cancel_timer()
+        self.cancel_unsent(index)
+        self.set_state(index, CueState.PENDING)
+        run.fire_ns = None
+        return [index, *disarmed]
+
+    def stop_by_panic(self, index: int) -> bool:
+        """Panic reached an active cue (the core has dropped its sends): a cue going out fails, an armed
+        one goes back to pending. True when it had fired (it failed)."""
+        run = self.runs[index]
+        run.cancel_timer()
+        self._drop_unsent(run)
+        if run.state is CueState.FIRED:
+            run.reason = "stopped by panic"
+            self.set_state(index, CueState.FAILED)
+            return True
+        run.fire_ns = None
+        self.set_state(index, CueState.PENDING)
+        return False
+
+    def stop_timers(self) -> None:
+        """No bookkeeping timer fires any more (the run is over)."""
+        for i in self.active:
+            self.runs[i].cancel_timer()
+
+    def pass_over(self, index: int, passed: bool = True) -> None:
+        """The caller moved the playhead past cue `index` without firing it (or back onto it: False)."""
+        if self.runs[index].skipped != passed:
+            self.runs[index].skipped = passed
+            self._touch(index)
+
+    def miss(self, index: int, reason: str) -> None:
+        """An `at` cue's time had passed when it was armed: it waits for GO."""
+        run = self.runs[index]
+        if not run.missed or run.reason != reason:
+            run.missed, run.reason = True, reason
+            self._touch(index)
+
+    def reset(self) -> None:
+        """Every cue back to pending, nothing tracked."""
+        for run in self.runs:
+            run.reset()
+        self.active.clear()
+        self.cancelling.update(self.items)  # reset cancels them: their reports may still come
+        self.items.clear()
+        self._dirty.update(range(len(self.runs)))
+
+    # ---- messages in the timing core ----------------------------------------------------------
 
     def schedule(self, index: int, numbers_and_dues: list[tuple[int, int]]) -> None:
         """Hand messages of cue `index` (message number, due time) to the timing core."""
@@ -58,60 +220,88 @@ class CueBook:
         if items:
             self.scheduler.schedule(items)
 
-    def arm(self, index: int, fire_ns: int, source: str) -> bool:
-        """Schedule cue `index`'s sends from `fire_ns`; True when that is now (the caller marks it fired)."""
-        compiled, run = self.cues[index], self.runs[index]
-        run.cancel_timer()
-        self.cancel_unsent(index)  # fired again while still running: its remaining sends are superseded
-        self.set_state(index, CueState.ARMED)
-        run.source = source
-        run.fire_ns = fire_ns
-        run.reason = ""
-        run.failed_sends = 0
-        run.complete_ns = None
-        self.schedule(index, [(number, fire_ns + m.offset_ns) for number, m in enumerate(compiled.messages)])
-        if fire_ns <= self.clock.now_ns():
-            return True
-        run.fire_timer = self.clock.call_at(fire_ns, functools.partial(self.on_fire, index))
-        return False
-
     def cancel_unsent(self, index: int) -> None:
         """Cancel whatever cue `index` still has in the timing core."""
         run = self.runs[index]
         if run.unsent:
             self.scheduler.cancel_items(list(run.unsent))
-            for item in run.unsent:
-                self.items.pop(item, None)
-            run.unsent.clear()
+            self._drop_unsent(run)
 
-    def disarm(self, index: int, *, with_chain: bool = False) -> list[int]:
-        """Back to pending; with `with_chain`, the armed follow/after cues behind it too (they count
-        from it). Returns every cue disarmed."""
-        disarmed = []
-        if with_chain:
-            for j in range(index + 1, len(self.cues)):
-                if not is_chained(self.cues[j].cue.go) or self.runs[j].state is not CueState.ARMED:
-                    break
-                disarmed += self.disarm(j)
+    def _drop_unsent(self, run: CueRun) -> None:
+        """The cue no longer waits for these items; until the core settles them they are `cancelling`."""
+        for item in run.unsent:
+            located = self.items.pop(item, None)
+            if located is not None:
+                self.cancelling[item] = located
+        run.unsent.clear()
+
+    def unsent_items(self) -> list[int]:
+        """Every item of an active cue the core has not reported yet."""
+        return [item for i in self.active for item in self.runs[i].unsent]
+
+    def stop_fire_timer(self, index: int) -> int | None:
+        """Stop an armed cue's bookkeeping timer (a hold); returns the fire time it was waiting for."""
         run = self.runs[index]
         run.cancel_timer()
-        self.cancel_unsent(index)
-        self.set_state(index, CueState.PENDING)
-        run.fire_ns = None
-        return [index, *disarmed]
+        return run.fire_ns
 
-    def chain(self, index: int, fire_ns: int) -> list[tuple[int, int, str]]:
+    def restart_fire_timer(self, index: int, fire_ns: int) -> None:
+        """Wait for an armed cue's fire time again, now `fire_ns` (resume after a hold)."""
+        run = self.runs[index]
+        run.fire_ns = fire_ns
+        run.fire_timer = self.clock.call_at(fire_ns, functools.partial(self.on_fire, index))
+        self._touch(index)
+
+    def forget(self, item: int) -> tuple[int, int] | None:
+        """Item `item` is settled (cancelled, or taken back by a hold): no longer this cue's to wait for.
+        Returns (cue index, message number), or None if it was not tracked."""
+        self.cancelling.pop(item, None)
+        located = self.items.pop(item, None)
+        if located is not None:
+            self.runs[located[0]].unsent.pop(item, None)
+        return located
+
+    def settle(self, item: int) -> tuple[int, int, bool] | None:
+        """The core reported item `item` sent or failed: (cue index, message number, live). `live` is False
+        for an item the engine had already cancelled (the cancel lost the race): it went out all the same,
+        so it is logged, but the cue no longer waits for it. None for an item never seen."""
+        late = self.cancelling.pop(item, None)
+        if late is not None:
+            return (*late, False)
+        located = self.forget(item)
+        return (*located, True) if located is not None else None
+
+    @property
+    def unsettled(self) -> int:
+        """Items handed to the core whose final report has not come back (waiting or being cancelled)."""
+        return len(self.items) + len(self.cancelling)
+
+    def sent(self, index: int, late_us: float) -> None:
+        """One of cue `index`'s messages went out, `late_us` after its deadline."""
+        run = self.runs[index]
+        run.max_late_us = late_us if run.max_late_us is None else max(run.max_late_us, late_us)
+        self._touch(index)
+
+    def send_failed(self, index: int, reason: str) -> None:
+        """One of cue `index`'s messages could not be sent."""
+        run = self.runs[index]
+        run.failed_sends += 1
+        run.reason = reason
+        self._touch(index)
+
+    # ---- chains and lookups -------------------------------------------------------------------
+
+    def chain(self, index: int, fire_ns: int) -> list[tuple[int, int, Source]]:
         """The follow/after cues behind cue `index`: (index, fire time, source), each from the one before."""
-        chain: list[tuple[int, int, str]] = []
+        chain: list[tuple[int, int, Source]] = []
         previous_fire, previous = fire_ns, self.cues[index]
-        for j in range(index + 1, len(self.cues)):
+        for j in range(index + 1, self.chain_end[index]):
             go = self.cues[j].cue.go
             if isinstance(go, Follow):
-                at, source = previous_fire + go.follow.ns, "follow"
-            elif isinstance(go, After):
-                at, source = previous_fire + previous.duration_ns + go.after.ns, "after"
+                at, source = previous_fire + go.follow.ns, Source.FOLLOW
             else:
-                break
+                assert isinstance(go, After)  # chain_end stops at the first cue that is neither
+                at, source = previous_fire + previous.duration_ns + go.after.ns, Source.AFTER
             if self.runs[j].state is CueState.FIRED:
                 break  # that part of the chain is already running
             chain.append((j, at, source))  # an armed one is re-armed from the new time (a GO ahead of an at cue)
@@ -127,24 +317,20 @@ class CueBook:
 
     def running(self) -> bool:
         """True while a cue is going out or a follow/after chain is armed (armed time cues do not count)."""
-        runs = self.runs
-        return any(runs[i].state is CueState.FIRED or runs[i].source not in {"at", "timecode"} for i in self.active)
+        for i in self.active:
+            run = self.runs[i]
+            if run.state is CueState.FIRED or run.source is None or not run.source.timed:
+                return True
+        return False
 
-    def next_auto(self, now_ns: int) -> tuple[str, int] | None:
-        """The next cue that will fire by itself, and when (monotonic ns)."""
+    def next_auto(self, now_ns: int) -> tuple[int, int] | None:
+        """The next cue that will fire by itself, and when: (index, monotonic ns)."""
         armed = [
-            (run.fire_ns, self.cues[i].id)
+            (run.fire_ns, i)
             for i in self.active
             if (run := self.runs[i]).state is CueState.ARMED and run.fire_ns is not None and run.fire_ns >= now_ns
         ]
         if not armed:
             return None
-        fire_ns, cue = min(armed)
-        return cue, fire_ns
-
-    def reset(self) -> None:
-        """Every cue back to pending, nothing tracked."""
-        for run in self.runs:
-            run.reset()
-        self.active.clear()
-        self.items.clear()
+        fire_ns, index = min(armed)
+        return index, fire_ns

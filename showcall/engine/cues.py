@@ -1,4 +1,4 @@
-"""Provides each cue's runtime record: its state, when it fired, and its messages in the timing core."""
+"""Provides each cue's runtime record (engine-private: only `CueBook` changes it), its states and what fired it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from showcall.engine.clock import Timer
 
 
-class CueState(enum.Enum):
+class CueState(enum.StrEnum):
     """Where a cue is in its life. `standby` is not a state: it is the playhead's cue."""
 
     PENDING = "pending"
@@ -23,13 +23,31 @@ class CueState(enum.Enum):
         return self in {CueState.COMPLETE, CueState.FAILED}
 
 
+class Source(enum.StrEnum):
+    """What fired a cue (the `source` of its `go` event): a person, or one of its triggers."""
+
+    OPERATOR = "operator"  # the caller's GO
+    AUTO = "auto"  # an unattended rehearsal's GO (--auto)
+    CONTROL = "control"  # a GO from OSC control (Stream Deck, Companion)
+    WEB = "web"  # a GO from a browser view allowed to call the show
+    FOLLOW = "follow"
+    AFTER = "after"
+    AT = "at"
+    TIMECODE = "timecode"
+
+    @property
+    def timed(self) -> bool:
+        """True for `at` and timecode: the cue fires on a clock, not from the cue before it."""
+        return self in {Source.AT, Source.TIMECODE}
+
+
 @dataclass
 class CueRun:
-    """The runtime record of one cue (engine-private; views get snapshots)."""
+    """The runtime record of one cue (engine-private; views get `CueSnapshot`s)."""
 
     index: int
     state: CueState = CueState.PENDING
-    source: str = ""
+    source: Source | None = None
     fire_ns: int | None = None
     complete_ns: int | None = None
     reason: str = ""
@@ -38,6 +56,7 @@ class CueRun:
     max_late_us: float | None = None
     fire_timer: Timer | None = None
     skipped: bool = False  # the caller moved the playhead past it (skip, standby): time cues then stay quiet
+    missed: bool = False  # an `at` cue whose time had passed when it was armed: it waits for GO
 
     def cancel_timer(self) -> None:
         """Drop the pending fire timer, if any."""
@@ -49,7 +68,7 @@ class CueRun:
         """Back to pending, as at load."""
         self.cancel_timer()
         self.state = CueState.PENDING
-        self.source = ""
+        self.source = None
         self.fire_ns = None
         self.complete_ns = None
         self.reason = ""
@@ -57,20 +76,4 @@ class CueRun:
         self.failed_sends = 0
         self.max_late_us = None
         self.skipped = False
-
-
-@dataclass(frozen=True)
-class CueView:
-    """A snapshot of one cue for views: the console's cue list and the headless status."""
-
-    index: int
-    id: str
-    dept: str
-    label: str
-    trigger: str
-    state: str
-    source: str
-    fire_ns: int | None
-    max_late_us: float | None
-    reason: str
-    standby: bool
+        self.missed = False

@@ -6,14 +6,17 @@ Calling order (design.md §2): the playhead is the cue GO fires next, on standby
 * follow D / after D: fires D after the previous cue (in list order) fired / completed. When a cue
   fires, the chain of follow/after cues behind it is computed at once and every send of the chain
   is handed to the timing core as an absolute deadline; the playhead skips over armed cues.
-* at: fires at a time of day (see wallclock). Armed when the show starts or the playhead moves; an
-  `at` whose time has already passed is not fired by itself: it waits for GO (it is "missed").
+* at: fires at a time of day (see model.times.until). Armed when the show starts or the playhead
+  moves; an `at` whose time has already passed is not fired by itself: it waits for GO (it is "missed").
 * timecode: fires when chased timecode passes its frame, armed while timecode rolls.
 
 Time-triggered cues fire when their time comes even if the playhead is behind them (a caller
 calling follow spots must not hold up the timecoded lighting); cues behind the playhead do not.
 Hold cancels every pending send and timer and puts them back shifted by the held time on resume.
 Nothing is ever sent from here at fire time: only deadlines go to the timing core.
+
+Outside the engine, the show is read through `snapshot()` and the events (`subscribe`), and changed
+through the commands below; nothing else of the engine is for other modules.
 """
 
 from __future__ import annotations
@@ -23,22 +26,30 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from showcall.compile.plan import CompiledCue, Plan
+from showcall.compile.plan import Plan
 from showcall.devices.feedback import FeedbackDecoder
 from showcall.engine import events as ev
 from showcall.engine.book import CueBook
 from showcall.engine.clock import Clock
-from showcall.engine.cues import CueState, CueView
+from showcall.engine.cues import CueState, Source
 from showcall.engine.handshake import Handshake
 from showcall.engine.hold import Parking
 from showcall.engine.replay import Replay
 from showcall.engine.reports import report_events
-from showcall.engine.showclock import ClockSnapshot, ShowClock
-from showcall.engine.timecode import InternalTimecode, TimecodeSource
+from showcall.engine.restore import restore
+from showcall.engine.runofshow import RunOfShow
+from showcall.engine.snapshot import (
+    ClockSnapshot,
+    DeptSnapshot,
+    DeviceSnapshot,
+    NextAuto,
+    ShowSnapshot,
+    TimecodeSnapshot,
+)
+from showcall.engine.timecode import InternalTimecode, TimecodeSource, frame_at
 from showcall.engine.timecues import TimeCues
-from showcall.engine.triggers import describe_trigger, is_chained
 from showcall.errors import ShowcallError
-from showcall.model.times import DAY_NS
+from showcall.model.show import AtTimecode
 from showcall.timing import protocol as p
 from showcall.timing.api import Scheduler
 
@@ -71,39 +82,45 @@ class Engine:
         go_lead_ns: int = GO_LEAD_NS,
     ) -> None:
         self.plan = plan
-        self.cues: tuple[CompiledCue, ...] = plan.cues
-        self.scheduler = scheduler
         self.clock = clock
-        self.path = path
-        self.go_lead_ns = go_lead_ns
-        self.book = CueBook(plan.cues, scheduler, clock, self._fired)
-        self.runs = self.book.runs
-        self.playhead = 0
-        self.held_since: int | None = None
-        self.total_held_ns = 0
-        self.last_go_ns: int | None = None
-        self.ended = False
+        self._cues = plan.cues
+        self._scheduler = scheduler
+        self._path = path
+        self._go_lead_ns = go_lead_ns
+        self._book = CueBook(plan.cues, scheduler, clock, self._fired)
+        self._runs = self._book.runs
+        self._playhead = 0
+        self._held_since: int | None = None
+        self._held_next: NextAuto | None = None  # what the countdown said when the hold began
+        self._panicked = False
+        self._total_held_ns = 0
+        self._last_go_ns: int | None = None
+        self._ended = False
         self._quit = False
-        self.showclock = ShowClock(plan)
-        self.handshake = Handshake(list(plan.show.departments))
-        self.timecode: TimecodeSource = timecode or InternalTimecode(plan.show.info.fps)
-        self.parking = Parking(self.book)
-        self.time_cues = TimeCues(
+        self._run_of_show = RunOfShow(plan)
+        self._handshake = Handshake(list(plan.show.departments))
+        self._dept_next: dict[str, str] = {}
+        self._timecode: TimecodeSource = timecode or InternalTimecode(plan.show.info.fps)
+        self._uses_timecode = any(isinstance(c.cue.go, AtTimecode) for c in plan.cues)
+        self._parking = Parking(self._book)
+        self._time_cues = TimeCues(
             plan.cues,
-            self.book,
+            self._book,
             clock,
-            self.timecode,
-            self.showclock.anchor_tod_ns,
+            self._timecode,
+            self._run_of_show.anchor_tod_ns,
             fire=self._fire,
-            playhead=lambda: self.playhead,
-            held=lambda: self.held,
+            playhead=lambda: self._playhead,
+            held=lambda: self._held_since is not None,
         )
         self._listeners: list[Listener] = []
-        self.device_state: dict[str, tuple[str, str]] = {}
+        self._devices: dict[str, DeviceSnapshot] = {
+            name: DeviceSnapshot(name, "connecting", "", None) for name in plan.devices
+        }
         self._by_dept: dict[str, list[int]] = {}  # cue indexes per department, for each standby's lookup
         for i, compiled in enumerate(plan.cues):
             self._by_dept.setdefault(compiled.cue.dept, []).append(i)
-        self.feedback = FeedbackDecoder(plan)  # reads each device's feedback through its profile
+        self._feedback = FeedbackDecoder(plan)  # reads each device's feedback through its profile
         self._unsubscribe = scheduler.subscribe(self._on_report)
 
     # ---- events -------------------------------------------------------------------------------
@@ -122,7 +139,7 @@ class Engine:
         """Emit an event from outside the engine (a runner refusing a malformed command, a quit),
         so the log and every view see it like the engine's own."""
         if isinstance(event, ev.End):
-            self.ended = True
+            self._ended = True
         self._emit(event)
 
     def _emit(self, event: ev.Event) -> None:
@@ -144,187 +161,185 @@ class Engine:
     def _now(self) -> int:
         return self.clock.now_ns()
 
-    # ---- start, views -------------------------------------------------------------------------
+    # ---- start --------------------------------------------------------------------------------
 
     def start(self, replay: Replay | None = None) -> None:
         """Announce the show and its first standby, and arm the time-triggered cues.
 
-        With `replay` (from a crashed run's log), first restore what had happened (see replay.py).
+        With `replay` (from a crashed run's log), first restore what had happened (see restore.py).
         """
         info = self.plan.show.info
         self._emit(
             ev.Loaded(
                 self._now(),
                 show=info.title,
-                path=self.path,
-                cues=len(self.cues),
+                path=self._path,
+                cues=len(self._cues),
                 devices=tuple(self.plan.devices),
                 wall_ns=self.clock.wall_ns(),
                 resumed=replay is not None,
             )
         )
-        core_info = getattr(self.scheduler, "info", None)  # the core started (and said so) before the engine
+        core_info = getattr(self._scheduler, "info", None)  # the core started (and said so) before the engine
         if isinstance(core_info, p.CoreInfo):
             self._on_report(core_info)
         if replay is not None:
             self._restore(replay)
-        self._set_playhead(self.playhead, force=True)
-        self.time_cues.arm()
+        self._set_playhead(self._playhead, force=True)
+        self._time_cues.arm()
         self._check_end()
 
     def _restore(self, replay: Replay) -> None:
-        """Mark what the log says fired; send what those cues had not sent; re-arm their chains.
+        if replay.held:
+            self._held_since = self._now()  # before anything is put back: a held show owes, it does not send
+        restored = restore(
+            replay,
+            plan=self.plan,
+            book=self._book,
+            clock=self.clock,
+            run_of_show=self._run_of_show,
+            parking=self._parking,
+            fire=self._fire,
+            complete=self._complete,
+        )
+        self._playhead = restored.playhead
+        if replay.held:
+            self._emit(ev.Hold(self._now(), reason="resumed from a held show"))
 
-        Logged times are the crashed run's CLOCK_MONOTONIC, which restarts at boot: each is carried
-        over through the wall clock of the run that logged it. A held show comes back held, with
-        what it must still send parked until resume.
-        """
-        now, wall_offset = self._now(), self.clock.wall_ns() - self._now()
-        if replay.held:
-            self.held_since = now
-        fired = {
-            index: (record, record.fire_ns + (record.wall_offset_ns - wall_offset if record.wall_offset_ns else 0))
-            for cue_id, record in replay.fired.items()
-            if (index := self.plan.index_of(cue_id)) is not None
-        }
-        for index, (record, fire_ns) in sorted(fired.items()):
-            run, compiled = self.runs[index], self.cues[index]
-            self.book.set_state(index, CueState.FIRED)
-            run.source, run.fire_ns = record.source, fire_ns
-            self.showclock.cue_fired(compiled.segment, fire_ns, (self.clock_tod() - (now - fire_ns)) % DAY_NS)
-            if record.complete:
-                self.book.set_state(index, CueState.COMPLETE)
-                continue
-            unsent = [
-                (number, fire_ns + message.offset_ns)
-                for number, message in enumerate(compiled.messages)
-                if number not in record.sent
-            ]
-            if not unsent:
-                self._complete(index)
-            elif self.held:
-                self.parking.adopt(index, unsent)
-            else:
-                self.book.schedule(index, unsent)  # what is overdue goes at once, reported late
-        for index, (_, fire_ns) in sorted(fired.items()):
-            following = index + 1
-            if following < len(self.cues) and following not in fired and is_chained(self.cues[following].cue.go):
-                chain = self.book.chain(index, fire_ns)
-                if chain and self.runs[chain[0][0]].state is CueState.PENDING:
-                    first, at, source = chain[0]
-                    if self.held:
-                        self.parking.defer(first, at, source)
-                    else:
-                        self._fire(first, at, source)
-        last_fired = max(fired, default=-1)
-        index = None
-        if replay.playhead_known:
-            index = self.plan.index_of(replay.playhead) if replay.playhead is not None else len(self.cues)
-        if index is None or index in fired:  # unknown, or it fired after the last standby was logged
-            index = self.book.next_pending(max(last_fired, index if index is not None else -1))
-        self.playhead = index
-        if replay.held:
-            self._emit(ev.Hold(now, reason="resumed from a held show"))
+    # ---- the read-only face -------------------------------------------------------------------
 
     @property
-    def held(self) -> bool:
-        """True while the show is on hold."""
-        return self.held_since is not None
+    def _held(self) -> bool:
+        return self._held_since is not None
 
-    def cue_view(self, index: int) -> CueView:
-        """A snapshot of cue `index` for views."""
-        compiled, run = self.cues[index], self.runs[index]
-        return CueView(
-            index=index,
-            id=compiled.id,
-            dept=compiled.cue.dept,
-            label=compiled.cue.label,
-            trigger=describe_trigger(compiled.cue.go),
-            state=run.state.value,
-            source=run.source,
-            fire_ns=run.fire_ns,
-            max_late_us=run.max_late_us,
-            reason=run.reason,
-            standby=index == self.playhead,
+    def snapshot(self) -> ShowSnapshot:
+        """The whole show now, immutable (see snapshot.py); cheap enough to take on every redraw."""
+        now = self._now()
+        playhead = self._playhead if self._playhead < len(self._cues) else None
+        clocks = self._clocks()
+        next_auto = self._held_next if self._held else self._next_auto(now)
+        next_go: tuple[int, ...] = ()
+        if playhead is not None:
+            next_go = (playhead, *range(playhead + 1, self._book.chain_end[playhead]))
+        names = self.plan.show.departments
+        return ShowSnapshot(
+            at_ns=now,
+            title=self.plan.show.info.title,
+            playhead=playhead,
+            next_go=next_go,
+            held=self._held,
+            held_since_ns=self._held_since,
+            panicked=self._panicked,
+            ended=self._ended,
+            running=self._book.running(),
+            last_go_ns=self._last_go_ns,
+            go_guard_ns=self.plan.show.info.go_guard.ns,
+            cues=self._book.snapshot(),
+            departments=tuple(
+                DeptSnapshot(
+                    light.dept,
+                    names[light.dept].name or light.dept,
+                    light.light,
+                    light.cue,
+                    self._dept_next.get(light.dept),
+                )
+                for light in self._handshake.lights()
+            ),
+            devices=tuple(self._devices.values()),
+            clocks=clocks,
+            next_auto=next_auto,
+            timecode=self._timecode_now(now) if self._uses_timecode else None,
         )
 
-    def running(self) -> bool:
-        """True while a cue is going out or a follow/after chain is armed (armed time cues do not count)."""
-        return self.book.running()
-
-    def next_auto(self) -> tuple[str, int] | None:
-        """The next cue that will fire by itself, and when (monotonic ns)."""
-        return self.book.next_auto(self._now())
-
-    def clocks(self) -> ClockSnapshot:
+    def _clocks(self) -> ClockSnapshot:
         """The run-of-show clocks now."""
         now = self._now()
-        held = self.total_held_ns + (now - self.held_since if self.held_since is not None else 0)
-        return self.showclock.snapshot(now, self.clock_tod(), self.next_auto(), held)
+        held = self._total_held_ns + (now - self._held_since if self._held_since is not None else 0)
+        upcoming = None if self._held else self._book.next_auto(now)
+        auto = (self._cues[upcoming[0]].id, upcoming[1]) if upcoming is not None else None
+        return self._run_of_show.snapshot(now, self.clock.time_of_day_ns(), auto, held)
 
-    def clock_tod(self) -> int:
-        """Local time of day now (ns after midnight)."""
-        return self.clock.time_of_day_ns()
+    def _next_auto(self, now: int) -> NextAuto | None:
+        upcoming = self._book.next_auto(now)
+        if upcoming is None:
+            return None
+        index, fire_ns = upcoming
+        cue = self._cues[index]
+        return NextAuto(cue.id, cue.cue.dept, fire_ns - now, fire_ns, held=False)
+
+    def _timecode_now(self, now: int) -> TimecodeSnapshot:
+        source = self._timecode
+        position = source.position()
+        return TimecodeSnapshot(
+            frame=frame_at(position, now, source.rate) if position is not None else None,
+            rolling=position is not None and position.rolling,
+            fps=source.rate.value,
+            external=not isinstance(source, InternalTimecode),
+        )
 
     # ---- commands -----------------------------------------------------------------------------
 
-    def go(self, source: str = "operator") -> Refusal | None:
+    def go(self, source: Source = Source.OPERATOR) -> Refusal | None:
         """Fire the cue on standby now; refused while held, past the end, or within go_guard."""
         now = self._now()
-        if self.held:
+        if self._held:
             return self._refuse("go", "the show is held: resume first")
-        if self.playhead >= len(self.cues):
+        if self._playhead >= len(self._cues):
             return self._refuse("go", "end of show: there is no cue on standby")
         guard = self.plan.show.info.go_guard.ns
-        if self.last_go_ns is not None and now - self.last_go_ns < guard:
-            gap = (now - self.last_go_ns) / 1e9
+        if self._last_go_ns is not None and now - self._last_go_ns < guard:
+            gap = (now - self._last_go_ns) / 1e9
             return self._refuse("go", f"GO refused: {gap:.2f} s after the last GO, guard is {guard / 1e9:.2f} s")
-        self.last_go_ns = now
-        self._fire(self.playhead, now + self.go_lead_ns, source)
+        self._last_go_ns = now
+        self._fire(self._playhead, now + self._go_lead_ns, source)
         return None
 
     def hold(self, reason: str = "") -> Refusal | None:
         """Hold: every countdown stops and nothing automatic fires until resume."""
-        if self.held:
+        if self._held:
             return self._refuse("hold", "the show is already held")
         now = self._now()
-        self.held_since = now
-        self.time_cues.hold(now)  # time-of-day and timecode cues are armed again on resume
-        self.parking.park(now)
+        self._held_since = now
+        self._time_cues.hold(now)  # time-of-day and timecode cues are armed again on resume
+        upcoming = self._next_auto(now)  # a chain's countdown stands still at what it said (a time cue's does not)
+        self._held_next = NextAuto(upcoming.cue, upcoming.dept, upcoming.in_ns, None, True) if upcoming else None
+        self._parking.park(now)
         self._emit(ev.Hold(now, reason=reason))
         return None
 
     def resume(self) -> Refusal | None:
         """End the hold: what was pending goes on, moved later by the time held."""
-        if self.held_since is None:
+        if self._held_since is None:
             return self._refuse("resume", "the show is not held")
         now = self._now()
-        held = now - self.held_since
-        self.held_since = None
-        self.total_held_ns += held
+        held = now - self._held_since
+        self._held_since = None
+        self._held_next = None
+        self._panicked = False
+        self._total_held_ns += held
         self._emit(ev.Resume(now, held_ns=held))
-        for index, fire_ns, source in self.parking.unpark(held):  # chains a resumed-held show had pending
+        for index, fire_ns, source in self._parking.unpark(held):  # chains a resumed-held show had pending
             self._fire(index, fire_ns, source)
-        self.time_cues.resume(now)
+        self._time_cues.resume(now)
         return None
 
     def back(self) -> Refusal | None:
         """Put the playhead on the cue before it (GO then fires that cue again)."""
-        if self.playhead == 0:
+        if self._playhead == 0:
             return self._refuse("back", "already at the first cue")
-        self._set_playhead(self.playhead - 1)
-        self.runs[self.playhead].skipped = False
-        self.time_cues.arm()
+        self._set_playhead(self._playhead - 1)
+        self._book.pass_over(self._playhead, False)
+        self._time_cues.arm()
         return None
 
     def skip(self) -> Refusal | None:
         """Move the playhead past the standby cue without firing it."""
-        if self.playhead >= len(self.cues):
+        if self._playhead >= len(self._cues):
             return self._refuse("skip", "end of show: there is no cue on standby")
-        if self.runs[self.playhead].state is CueState.PENDING:
-            self.runs[self.playhead].skipped = True  # a time cue skipped stays quiet until the caller comes back
-        self._set_playhead(self.book.next_pending(self.playhead))
-        self.time_cues.arm()
+        if self._runs[self._playhead].state is CueState.PENDING:
+            self._book.pass_over(self._playhead)  # a time cue skipped stays quiet until the caller comes back
+        self._set_playhead(self._book.next_pending(self._playhead))
+        self._time_cues.arm()
         self._check_end()
         return None
 
@@ -333,17 +348,18 @@ class Engine:
         index = self.plan.index_of(cue_id)
         if index is None:
             return self._refuse("standby", f"no cue '{cue_id}' in this show")
-        if index > self.playhead:  # a jump ahead skips the cues in between still waiting for their time
-            for j in range(self.playhead, index):
-                run = self.runs[j]
-                if run.state is CueState.PENDING or (run.state is CueState.ARMED and run.source in {"at", "timecode"}):
-                    run.skipped = True
+        if index > self._playhead:  # a jump ahead skips the cues in between still waiting for their time
+            for j in range(self._playhead, index):
+                run = self._runs[j]
+                timed = run.source is not None and run.source.timed
+                if run.state is CueState.PENDING or (run.state is CueState.ARMED and timed):
+                    self._book.pass_over(j)
         else:
-            for j in range(index, min(self.playhead + 1, len(self.cues))):
-                self.runs[j].skipped = False
-        self.runs[index].skipped = False
+            for j in range(index, min(self._playhead + 1, len(self._cues))):
+                self._book.pass_over(j, False)
+        self._book.pass_over(index, False)
         self._set_playhead(index)
-        self.time_cues.arm()
+        self._time_cues.arm()
         return None
 
     def ack(self, dept: str) -> Refusal | None:
@@ -351,7 +367,7 @@ class Engine:
         dept = dept.upper()
         if dept not in self.plan.show.departments:
             return self._refuse("ack", f"no department '{dept}' in this show")
-        cue = self.handshake.ack(dept)
+        cue = self._handshake.ack(dept)
         if cue is None:
             return self._refuse("ack", f"{dept} has nothing on standby")
         self._emit(ev.Ack(self._now(), dept=dept, cue=cue))
@@ -361,62 +377,56 @@ class Engine:
         """Stop everything now: cancel every pending send and timer, send each device's stop messages,
         and hold the show (resume re-arms time cues; what was cancelled stays cancelled)."""
         now = self._now()
-        self.scheduler.panic()
+        self._scheduler.panic()
         stopped = []
-        for i in sorted(self.book.active):
-            run = self.runs[i]
-            run.cancel_timer()
-            stopped.append(self.cues[i].id)
-            if run.state is CueState.FIRED:
-                self.book.set_state(i, CueState.FAILED)
-                run.reason = "stopped by panic"
-                self._emit(ev.CueFailed(now, cue=self.cues[i].id, reason=run.reason))
-            else:
-                self.book.set_state(i, CueState.PENDING)
-                run.fire_ns = None
-            for item in run.unsent:
-                self.book.items.pop(item, None)
-            run.unsent.clear()
-        self.parking.clear()
-        self.time_cues.clear(now)
-        self.handshake.clear()
+        for i in sorted(self._book.active):
+            stopped.append(self._cues[i].id)
+            if self._book.stop_by_panic(i):
+                self._emit(ev.CueFailed(now, cue=self._cues[i].id, reason=self._runs[i].reason))
+        self._parking.clear()
+        self._time_cues.clear(now)
+        self._handshake.clear()
+        self._panicked = True
         self._emit(ev.PanicEvent(now, cancelled_cues=tuple(stopped)))
-        if not self.held:
-            self.held_since = now
+        if not self._held:
+            self._held_since = now
+            self._held_next = None
             self._emit(ev.Hold(now, reason="panic"))
-        self._set_playhead(self.playhead, force=True)
+        self._set_playhead(self._playhead, force=True)
 
     def reset(self) -> None:
         """Back to the top: cancel everything, every cue pending, playhead on the first cue."""
         now = self._now()
-        pending = [item for i in self.book.active for item in self.runs[i].unsent]
+        pending = self._book.unsent_items()
         if pending:  # cancelled quietly: reset is not panic, devices are not told to stop
-            self.scheduler.cancel_items(pending)
-        self.book.reset()
-        self.parking.clear()
-        self.time_cues.clear(now)
-        self.held_since = None
-        self.total_held_ns = 0
-        self.last_go_ns = None
-        self.ended = False
+            self._scheduler.cancel_items(pending)
+        self._book.reset()
+        self._parking.clear()
+        self._time_cues.clear(now)
+        self._held_since = None
+        self._held_next = None
+        self._panicked = False
+        self._total_held_ns = 0
+        self._last_go_ns = None
+        self._ended = False
         self._quit = False
-        self.showclock.reset()
-        self.handshake.clear()
+        self._run_of_show.reset()
+        self._handshake.clear()
         self._emit(ev.Reset(now))
         self._set_playhead(0, force=True)
-        self.time_cues.arm()
+        self._time_cues.arm()
 
     def quit(self, reason: str = "quit") -> None:
         """End the run now: cancel what is pending (nothing more fires), emit `end`, go quiet."""
-        if self.ended:
+        if self._ended and self._quit:
             return
-        pending = [item for i in self.book.active for item in self.runs[i].unsent]
-        for run in self.runs:
-            run.cancel_timer()
+        pending = self._book.unsent_items()
+        self._book.stop_timers()
         if pending:
-            self.scheduler.cancel_items(pending)
-        self._emit(ev.End(self._now(), reason=reason))
-        self.ended = self._quit = True
+            self._scheduler.cancel_items(pending)
+        if not self._ended:
+            self._emit(ev.End(self._now(), reason=reason))
+        self._ended = self._quit = True
         self.close()
 
     def close(self) -> None:
@@ -430,82 +440,73 @@ class Engine:
 
     # ---- firing -------------------------------------------------------------------------------
 
-    def _fire(self, index: int, fire_ns: int, source: str, *, chain: bool = True) -> None:
+    def _fire(self, index: int, fire_ns: int, source: Source, *, chain: bool = True) -> None:
         """Hand cue `index`'s sends to the timing core as deadlines from `fire_ns`, and arm the
         follow/after chain behind it the same way; cues due now are marked fired in list order."""
-        due_now = [index] if self.book.arm(index, fire_ns, source) else []
+        due_now = [index] if self._book.arm(index, fire_ns, source) else []
         if chain:
-            for j, at, chained_source in self.book.chain(index, fire_ns):
-                if self.book.arm(j, at, chained_source):
+            for j, at, chained_source in self._book.chain(index, fire_ns):
+                if self._book.arm(j, at, chained_source):
                     due_now.append(j)
         for i in due_now:
             self._fired(i)
 
     def _fired(self, index: int, *, complete_if_done: bool = True) -> None:
         """Cue `index` reached its fire time: it has GOne."""
-        run, compiled = self.runs[index], self.cues[index]
-        if run.state is not CueState.ARMED:
+        if not self._book.fired(index):
             return
-        run.cancel_timer()
-        self.book.set_state(index, CueState.FIRED)
-        run.skipped = False
-        if run.source != "timecode":
-            self.time_cues.fired_by_hand(index, run.fire_ns if run.fire_ns is not None else self._now())
+        run, compiled = self._runs[index], self._cues[index]
         fire_ns = run.fire_ns if run.fire_ns is not None else self._now()
-        self.showclock.cue_fired(compiled.segment, fire_ns, self.clock_tod())
-        self.handshake.went(compiled.cue.dept, compiled.id)
-        self._emit(ev.Go(self._now(), cue=compiled.id, source=run.source, fire_ns=fire_ns, dept=compiled.cue.dept))
-        if index == self.playhead:
-            self._set_playhead(self.book.next_pending(index), after_fire=True)
+        if run.source is not Source.TIMECODE:
+            self._time_cues.fired_by_hand(index, fire_ns)
+        self._run_of_show.cue_fired(compiled.segment, fire_ns, self.clock.time_of_day_ns())
+        self._handshake.went(compiled.cue.dept, compiled.id)
+        source = run.source if run.source is not None else Source.OPERATOR
+        self._emit(ev.Go(self._now(), cue=compiled.id, source=source.value, fire_ns=fire_ns, dept=compiled.cue.dept))
+        if index == self._playhead:
+            self._set_playhead(self._book.next_pending(index), after_fire=True)
         if complete_if_done and not run.unsent:
             self._complete(index)
 
     def _complete(self, index: int) -> None:
-        run, compiled = self.runs[index], self.cues[index]
         now = self._now()
-        run.complete_ns = now
-        if run.failed_sends:
-            self.book.set_state(index, CueState.FAILED)
-            run.reason = f"{run.failed_sends} of {len(compiled.messages)} messages failed" + (
-                f": {run.reason}" if run.reason else ""
-            )
+        compiled = self._cues[index]
+        if self._book.completed(index, now):
+            run = self._runs[index]
             self._emit(ev.Complete(now, cue=compiled.id, failed=run.failed_sends))
             self._emit(ev.CueFailed(now, cue=compiled.id, reason=run.reason))
         else:
-            self.book.set_state(index, CueState.COMPLETE)
             self._emit(ev.Complete(now, cue=compiled.id))
         self._check_end()
 
     def _check_end(self) -> None:
-        if self.ended or self.playhead < len(self.cues) or self.book.active:
+        if self._ended or self._playhead < len(self._cues) or self._book.active:
             return
-        self.ended = True
+        self._ended = True
         self._emit(ev.End(self._now()))
 
     # ---- playhead -----------------------------------------------------------------------------
 
     def _set_playhead(self, index: int, *, force: bool = False, after_fire: bool = False) -> None:
-        if index == self.playhead and not force:
+        if index == self._playhead and not force:
             return
-        self.playhead = index
-        if index < len(self.cues) and not self._quit:
-            self.ended = False  # back in the list (back, standby): the show is not over
+        self._playhead = index
+        if index < len(self._cues) and not self._quit:
+            self._ended = False  # back in the list (back, standby): the show is not over
         group: dict[str, str] = {}
         departments: dict[str, str] = {}
-        if index < len(self.cues):
-            group[self.cues[index].cue.dept] = self.cues[index].id
-            for j in range(index + 1, len(self.cues)):  # the chain that will follow this GO
-                if not is_chained(self.cues[j].cue.go):
-                    break
-                group.setdefault(self.cues[j].cue.dept, self.cues[j].id)
+        if index < len(self._cues):
+            for j in range(index, self._book.chain_end[index]):  # the standby cue and the chain behind it
+                group.setdefault(self._cues[j].cue.dept, self._cues[j].id)
             for dept, indexes in self._by_dept.items():
                 for j in indexes[bisect.bisect_left(indexes, index) :]:
-                    if self.runs[j].state is CueState.PENDING:
-                        departments[dept] = self.cues[j].id
+                    if self._runs[j].state is CueState.PENDING:
+                        departments[dept] = self._cues[j].id
                         break
             departments = dict(sorted(departments.items(), key=lambda kv: self.plan.index_of(kv[1]) or 0))
-        self.handshake.standby(group)
-        compiled = self.cues[index] if index < len(self.cues) else None
+        self._handshake.standby(group)
+        self._dept_next = departments
+        compiled = self._cues[index] if index < len(self._cues) else None
         self._emit(
             ev.Standby(
                 self._now(),
@@ -515,7 +516,7 @@ class Engine:
             )
         )
         if after_fire:
-            self.time_cues.playhead_moved()
+            self._time_cues.playhead_moved()
 
     # ---- reports from the timing core ---------------------------------------------------------
 
@@ -524,30 +525,27 @@ class Engine:
             self._item_done(report.item_id, report)
         elif isinstance(report, p.Cancelled):
             for item in report.item_ids:
-                if self.parking.cancelled(item):
-                    continue  # hold cancelled it; resume puts it back
-                located = self.book.items.pop(item, None)
-                if located is not None:
-                    self.runs[located[0]].unsent.pop(item, None)
+                if not self._parking.cancelled(item):  # hold cancelled it: resume puts it back
+                    self._book.forget(item)
         else:
             if isinstance(report, p.DeviceStatus):
-                self.device_state[report.device] = (report.state, report.detail)
-            for event in report_events(report, self._now(), self.feedback):
+                self._devices[report.device] = DeviceSnapshot(report.device, report.state, report.detail, self._now())
+            for event in report_events(report, self._now(), self._feedback):
                 self._emit(event)
 
     def _item_done(self, item: int, report: p.Sent | p.SendFailed) -> None:
-        self.parking.sent(item)  # it went out before hold's cancel reached the core, if a hold was on
-        located = self.book.items.pop(item, None)
+        self._parking.sent(item)  # it went out before hold's cancel reached the core, if a hold was on
+        located = self._book.settle(item)
         if located is None:
             return
-        index, number = located
-        run = self.runs[index]
-        run.unsent.pop(item, None)
-        if run.state is CueState.ARMED:  # the core reached the fire time before our timer did
+        index, number, live = located
+        run = self._runs[index]
+        if live and run.state is CueState.ARMED:  # the core reached the fire time before our timer did
             self._fired(index, complete_if_done=False)
         if isinstance(report, p.Sent):
             late = report.late_us
-            run.max_late_us = late if run.max_late_us is None else max(run.max_late_us, late)
+            if live:
+                self._book.sent(index, late)
             self._emit(
                 ev.SentEvent(
                     self._now(),
@@ -560,8 +558,8 @@ class Engine:
                 )
             )
         else:
-            run.failed_sends += 1
-            run.reason = report.reason
+            if live:
+                self._book.send_failed(index, report.reason)
             self._emit(
                 ev.SendFailedEvent(
                     self._now(),
@@ -572,5 +570,5 @@ class Engine:
                     item=number,
                 )
             )
-        if run.state is CueState.FIRED and not run.unsent:
+        if live and run.state is CueState.FIRED and not run.unsent:
             self._complete(index)

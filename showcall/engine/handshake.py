@@ -7,17 +7,9 @@ says it too, so colour is never the only signal.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
-
-class Light(enum.Enum):
-    """One department's cue light."""
-
-    IDLE = "idle"
-    STANDBY = "standby"
-    ACKED = "acked"
-    GO = "go"
+from showcall.engine.snapshot import Light
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,11 @@ reported sent, is no longer parked, and is never sent twice.
 
 from __future__ import annotations
 
-import functools
 import itertools
 from dataclasses import dataclass
 
 from showcall.engine.book import CueBook
-from showcall.engine.cues import CueState
+from showcall.engine.cues import CueState, Source
 
 
 @dataclass
@@ -35,7 +34,7 @@ class Parking:
         self.book = book
         self._parked: dict[int, _Parked] = {}  # by the item id the core knew it under
         self._fires: list[tuple[int, int]] = []  # (cue index, fire_ns) of armed cues whose timer stopped
-        self._deferred: list[tuple[int, int, str]] = []  # chains a show resumed while held still owes
+        self._deferred: list[tuple[int, int, Source]] = []  # chains a show resumed while held still owes
         self._adopted = itertools.count(-1, -1)  # keys for sends parked without ever reaching the core
 
     def park(self, now_ns: int) -> None:
@@ -45,8 +44,9 @@ class Parking:
         for i in sorted(book.active):
             run = book.runs[i]
             if run.state is CueState.ARMED and run.fire_ns is not None and run.fire_ns > now_ns:
-                run.cancel_timer()
-                self._fires.append((i, run.fire_ns))
+                fire_ns = book.stop_fire_timer(i)
+                if fire_ns is not None:
+                    self._fires.append((i, fire_ns))
             for item, due in run.unsent.items():
                 _, number = book.items[item]
                 self._parked[item] = _Parked(i, number, due)
@@ -59,11 +59,11 @@ class Parking:
         for number, due in numbers_and_dues:
             self._parked[next(self._adopted)] = _Parked(index, number, due, cancelled=True)
 
-    def defer(self, index: int, fire_ns: int, source: str) -> None:
+    def defer(self, index: int, fire_ns: int, source: Source) -> None:
         """Keep a chain to arm on resume (a crashed run resumed while held)."""
         self._deferred.append((index, fire_ns, source))
 
-    def unpark(self, held_ns: int) -> list[tuple[int, int, str]]:
+    def unpark(self, held_ns: int) -> list[tuple[int, int, Source]]:
         """Put back what was parked, `held_ns` later (each send once its cancel is confirmed); returns
         the deferred chains to arm, their fire times moved on by `held_ns` too."""
         for parked in self._parked.values():
@@ -73,9 +73,8 @@ class Parking:
                 self._reschedule(item)
         book = self.book
         for index, fire_ns in self._fires:
-            run = book.runs[index]
-            run.fire_ns = fire_ns + held_ns
-            run.fire_timer = book.clock.call_at(run.fire_ns, functools.partial(book.on_fire, index))
+            if book.runs[index].state is CueState.ARMED:  # not one the core fired before the hold reached it
+                book.restart_fire_timer(index, fire_ns + held_ns)
         self._fires.clear()
         deferred = [(index, fire_ns + held_ns, source) for index, fire_ns, source in self._deferred]
         self._deferred.clear()
@@ -103,8 +102,6 @@ class Parking:
 
     def _reschedule(self, item: int) -> None:
         parked = self._parked.pop(item)
-        book = self.book
-        book.runs[parked.index].unsent.pop(item, None)
-        book.items.pop(item, None)
+        self.book.forget(item)
         if parked.shift is not None:
-            book.schedule(parked.index, [(parked.number, parked.due_ns + parked.shift)])
+            self.book.schedule(parked.index, [(parked.number, parked.due_ns + parked.shift)])

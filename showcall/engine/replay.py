@@ -11,13 +11,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from showcall.engine.cues import Source
+
 
 @dataclass
 class FiredCue:
     """A cue the log says fired: when, by what, which of its messages went out, and if it completed."""
 
     fire_ns: int
-    source: str
+    source: Source
     sent: set[int] = field(default_factory=set)
     complete: bool = False
     wall_offset_ns: int | None = None  # wall minus monotonic time of the run that logged it
@@ -64,7 +66,7 @@ def _fold(state: Replay, event: dict[str, Any]) -> Replay:
         state = Replay(events=state.events, wall_offset_ns=state.wall_offset_ns, path=state.path)
     elif kind == "go":
         state.fired[str(event["cue"])] = FiredCue(
-            int(event["fire_ns"]), str(event.get("source", "")), wall_offset_ns=state.wall_offset_ns
+            int(event["fire_ns"]), Source(str(event["source"])), wall_offset_ns=state.wall_offset_ns
         )
     elif kind == "sent":
         fired = state.fired.get(str(event.get("cue")))

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from showcall.compile.plan import CompiledCue
 from showcall.engine.book import CueBook
 from showcall.engine.clock import Clock
-from showcall.engine.cues import CueState
+from showcall.engine.cues import CueState, Source
 from showcall.engine.timecode import InternalTimecode, TimecodeSource, frame_at, frame_deadline
-from showcall.engine.wallclock import until
 from showcall.model.show import At, AtTimecode
+from showcall.model.times import until
 
-Fire = Callable[[int, int, str], None]
+Fire = Callable[[int, int, Source], None]
 
 
 class TimeCues:
@@ -59,16 +59,16 @@ class TimeCues:
             go, run = self.cues[i].cue.go, self.book.runs[i]
             assert isinstance(go, At)
             if run.skipped:
-                if run.state is CueState.ARMED and run.source == "at":
+                if run.state is CueState.ARMED and run.source is Source.AT:
                     self.book.disarm(i, with_chain=True)
                 continue
             if run.state is not CueState.PENDING:
                 continue
             delta = until(go.at.ns, tod, self.anchor_tod_ns if self.anchor_tod_ns is not None else go.at.ns)
             if delta < 0:
-                run.reason = f"missed: {go.at} had passed; GO fires it"
+                self.book.miss(i, f"missed: {go.at} had passed; GO fires it")
                 continue
-            self._fire(i, now + delta, "at")
+            self._fire(i, now + delta, Source.AT)
         self._arm_timecode()
 
     def hold(self, now_ns: int) -> None:
@@ -137,5 +137,5 @@ class TimeCues:
             frame = go.timecode.frame_number(rate)
             if frame < current:
                 continue  # passed before it was armed: not fired by itself
-            self._fire(i, max(now, frame_deadline(position, frame, rate)), "timecode")
+            self._fire(i, max(now, frame_deadline(position, frame, rate)), Source.TIMECODE)
             self._tc_armed.add(i)

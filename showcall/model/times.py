@@ -229,6 +229,11 @@ def show_relative(tod_ns: int, anchor_ns: int) -> int:
     return (tod_ns - anchor_ns + HALF_DAY_NS) % DAY_NS - HALF_DAY_NS
 
 
+def until(target_tod_ns: int, now_tod_ns: int, anchor_ns: int) -> int:
+    """Nanoseconds from now until `target_tod_ns` in the show day around `anchor_ns` (negative when passed)."""
+    return show_relative(target_tod_ns, anchor_ns) - show_relative(now_tod_ns, anchor_ns)
+
+
 def format_time_of_day(ns: int) -> str:
     """`HH:MM:SS` for a time of day in nanoseconds after midnight."""
     secs = (ns // NS_PER_S) % 86400

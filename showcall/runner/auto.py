@@ -10,7 +10,7 @@ from __future__ import annotations
 from showcall.engine import events as ev
 from showcall.engine.clock import Clock, Timer
 from showcall.engine.engine import Engine
-from showcall.engine.timecode import InternalTimecode
+from showcall.engine.snapshot import Source
 from showcall.model.show import At, AtTimecode
 
 
@@ -42,23 +42,24 @@ class AutoGo:
     def _plan(self) -> None:
         """Work out when to GO the cue on standby, if it is one to GO."""
         self._cancel()
-        engine = self.engine
-        if engine.held or engine.ended or engine.playhead >= len(engine.cues):
+        show = self.engine.snapshot()
+        cue = show.standby
+        if show.held or show.ended or cue is None:
             return
-        if engine.running():
+        if show.running:
             return  # wait for what is running to complete: GAP counts from the last completion
-        go = engine.cues[engine.playhead].cue.go
-        missed = engine.runs[engine.playhead].reason.startswith("missed")
+        go = self.engine.plan.cues[cue.index].cue.go
+        timecode = show.timecode
         waits_for_timecode = isinstance(go, AtTimecode) and not (
-            isinstance(engine.timecode, InternalTimecode) and not engine.timecode.rolling
+            timecode is not None and not timecode.external and not timecode.rolling
         )  # internal timecode standing still starts when its first cue is GOne
-        if waits_for_timecode or (isinstance(go, At) and not missed):
+        if waits_for_timecode or (isinstance(go, At) and not cue.missed):
             return
         base = self._last_complete_ns if self._last_complete_ns is not None else self.clock.now_ns()
         self._timer = self.clock.call_at(base + self.gap_ns, self._go)
 
     def _go(self) -> None:
         self._timer = None
-        refusal = self.engine.go(source="auto")
-        if refusal is not None and not self.engine.held:
+        refusal = self.engine.go(Source.AUTO)
+        if refusal is not None and not self.engine.snapshot().held:
             self._timer = self.clock.call_at(self.clock.now_ns() + self.gap_ns, self._go)

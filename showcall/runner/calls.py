@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from showcall.engine.engine import Engine
+from showcall.engine.snapshot import Source
 
 
 @dataclass(frozen=True)
@@ -17,12 +18,12 @@ class Call:
     """One command: its argument (None when it takes none) and what it does with the engine."""
 
     argument: str | None
-    act: Callable[[Engine, str, str], object]  # (engine, argument, source)
+    act: Callable[[Engine, str, Source], object]  # (engine, argument, source)
 
 
 CALLS: dict[str, Call] = {
     "go": Call(None, lambda engine, _, source: engine.go(source)),
-    "hold": Call(None, lambda engine, _, source: engine.hold(source if source != "operator" else "")),
+    "hold": Call(None, lambda engine, _, source: engine.hold(source.value if source is not Source.OPERATOR else "")),
     "resume": Call(None, lambda engine, _, __: engine.resume()),
     "back": Call(None, lambda engine, _, __: engine.back()),
     "skip": Call(None, lambda engine, _, __: engine.skip()),
@@ -34,7 +35,7 @@ CALLS: dict[str, Call] = {
 }
 
 
-def perform(engine: Engine, verb: str, arguments: list[str], source: str) -> str | None:
+def perform(engine: Engine, verb: str, arguments: list[str], source: Source) -> str | None:
     """Carry out `verb` with `arguments`; None when done, else why not (the engine may still refuse it
     on its own terms, with its own `refused` event)."""
     call = CALLS.get(verb)

@@ -26,6 +26,7 @@ from typing import cast
 from showcall.devices.oscmsg import MalformedOscError, decode_osc
 from showcall.engine import events as ev
 from showcall.engine.engine import Engine
+from showcall.engine.snapshot import Source
 from showcall.runner.calls import CALLS, perform
 
 PREFIX = "/showcall/"
@@ -91,7 +92,7 @@ class ControlInput(asyncio.DatagramProtocol):
         words = [_word(arg) for arg in args]
         if None in words:
             return f"{verb} takes one argument ({call.argument})"
-        reason = perform(self.engine, verb, [w for w in words if w is not None], "control")
+        reason = perform(self.engine, verb, [w for w in words if w is not None], Source.CONTROL)
         if reason is not None:
             return reason
         self.stats.accepted += 1

@@ -17,6 +17,7 @@ from typing import TextIO
 
 from showcall.engine import events as ev
 from showcall.engine.engine import Engine
+from showcall.engine.snapshot import Source
 from showcall.errors import ShowcallError
 from showcall.runner.calls import perform
 from showcall.runner.session import ShowSession
@@ -48,7 +49,7 @@ class HeadlessConsole:
             return
         verb, args = words[0].lower(), words[1:]
         self.quit_requested = self.quit_requested or (verb == "quit" and not args)
-        reason = perform(self.engine, verb, args, "operator")
+        reason = perform(self.engine, verb, args, Source.OPERATOR)
         if reason is not None:
             self.engine.announce(ev.Refused(self.engine.clock.now_ns(), command=line.strip()[:80], reason=reason))
 

@@ -1,14 +1,14 @@
 """Provides the timing core: cues sent at their deadlines from a process of their own, measured and reported.
 
-The engine uses the `Scheduler` interface; `TimingCoreClient` is the real one, `FakeTimingCore` the
-in-process one for tests. docs/timing.md explains the design and the measured figures.
+The engine uses the `Scheduler` interface; `TimingCoreClient` is the real one, `FakeScheduler` (with `FakeClock`)
+its test double in virtual time. docs/timing.md explains the design and the measured figures.
 """
 
 from __future__ import annotations
 
 from showcall.timing.api import Scheduler, SendItem, TimingStatistics
 from showcall.timing.client import TimingCoreClient
-from showcall.timing.fake import FakeTimingCore, ManualClock, WireRecord
+from showcall.timing.fake import FakeClock, FakeScheduler, WireRecord
 from showcall.timing.modes import ECO, MODES, PRECISE, SLEEP, Mode, mode_named
 from showcall.timing.protocol import (
     Cancelled,
@@ -36,10 +36,10 @@ __all__ = [
     "CoreRestarted",
     "DeviceStatus",
     "DuplicateItemError",
-    "FakeTimingCore",
+    "FakeClock",
+    "FakeScheduler",
     "Feedback",
     "Listener",
-    "ManualClock",
     "Mode",
     "PanicDone",
     "Report",

@@ -2,7 +2,7 @@
 
 The engine hands the core absolute deadlines (CLOCK_MONOTONIC ns, the clock of `time.monotonic_ns`) and
 pre-encoded bytes; it never sleeps to fire a cue. Two implementations satisfy `Scheduler`:
-`TimingCoreClient` (the real core in its own process) and `FakeTimingCore` (in-process, virtual time, for
+`TimingCoreClient` (the real core in its own process) and `FakeScheduler` (in-process, virtual time, for
 the engine's tests).
 
 Every scheduled item ends with exactly one report: `Sent` (possibly late), `SendFailed` or `Cancelled`.

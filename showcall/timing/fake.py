@@ -1,27 +1,33 @@
-"""Provides `FakeTimingCore`: the `Scheduler` interface in-process and in virtual time, for the engine's tests.
+"""Provides virtual time for tests: `FakeClock`, and `FakeScheduler`, the `Scheduler` protocol's test double.
 
-It keeps the real core's rules exactly, with no process, socket or real clock: an item scheduled ahead is
-"sent" at exactly its deadline in virtual time (`sent_ns == due_ns`); one already overdue goes out at the
-next delivery and is reported late by exactly how overdue it was; items sharing a deadline go out in the order
-they were scheduled; cancellations and panic are honoured. Every byte "sent" is recorded in `wire`.
+`FakeScheduler` behaves as the real `TimingCoreClient` does, in virtual time, so the races the real one has
+show up in tests (as httpx's MockTransport stands in for a network):
 
-Reports are delivered to subscribers only from `advance_to`, `run_due` or `flush`, never from inside
-`schedule`/`cancel_*`/`panic`, as the real client delivers them later from its event loop.
+* a command (schedule, cancel, panic) reaches the "core" `command_ns` after it is made, as it crosses the
+  socketpair to the core's process;
+* the core sends each item at its deadline, or at once (reported late) when the item reached it after;
+* every report reaches subscribers `report_ns` after the core made it, in the order it was made, from the
+  clock's timers (the engine's event loop, in real life): never from inside `schedule`, `cancel_*` or `panic`;
+* a cancel that reaches the core after the item went out loses the race: the item is reported `Sent`, and no
+  `Cancelled` follows for it.
 
-    clock = ManualClock(0)
-    core = FakeTimingCore(clock)
-    core.set_endpoints([Endpoint("lx", "osc-udp", host="127.0.0.1", port=8000)])
-    core.subscribe(events.append)
-    core.schedule([SendItem(1, "LX 12", 1_000_000, "lx", b"...")])
-    core.advance_to(2_000_000)        # Sent(1, "LX 12", "lx", due_ns=1_000_000, sent_ns=1_000_000)
+With both delays 0 (the default) sends are exact (`sent_ns == deadline`), and reports still arrive only when
+virtual time next moves (`clock.advance(0)` delivers them). Every byte "sent" is recorded in `wire`.
+
+    clock = FakeClock()
+    core = FakeScheduler(clock, command_ns=200_000, report_ns=100_000)
+    core.subscribe(reports.append)
+    core.schedule([SendItem(1, "LX 12", clock.now_ns() + 1_000_000, "lx", b"...")])
+    clock.advance(2_000_000)     # reports == [Sent(1, "LX 12", "lx", due_ns=..., sent_ns=due_ns)]
 """
 
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
 
 from showcall.timing import protocol as p
 from showcall.timing.api import SendItem, TimingStatistics
@@ -29,111 +35,178 @@ from showcall.timing.ledger import Tally
 from showcall.timing.queue import DuplicateItemError, SendQueue
 from showcall.transports.base import Endpoint
 
-__all__ = ["Clock", "FakeTimingCore", "ManualClock", "WireRecord"]
+__all__ = ["FakeClock", "FakeScheduler", "FakeTimer", "WireRecord"]
 
+NS_PER_S = 1_000_000_000
+DAY_NS = 86_400 * NS_PER_S
 FAKE_PID = 0
 
 
-class Clock(Protocol):
-    """Anything that tells monotonic time in ns."""
+@dataclass(order=True)
+class FakeTimer:
+    """A callback queued on a `FakeClock`; `cancel()` stops it."""
 
-    def now_ns(self) -> int:
-        """The current time."""
+    when_ns: int
+    seq: int
+    callback: Callable[[], None] = field(compare=False)
+    cancelled: bool = field(default=False, compare=False)
+
+    def cancel(self) -> None:
+        """Stop the callback from running (no effect once it ran)."""
+        self.cancelled = True
 
 
-class ManualClock:
-    """A clock that moves only when told to."""
+class FakeClock:
+    """Virtual time for exact tests: nothing happens until `advance` moves time on.
 
-    def __init__(self, start_ns: int = 0) -> None:
+    It tells the time as the engine's `Clock` does (monotonic, wall, local time of day; its zone is UTC) and
+    runs timers: `advance_to(t)` runs every timer due up to `t` in time order (timers that timers add too),
+    setting the time to each one's due time while it runs, so effects are exact. Timers due at the same
+    instant run in the order they were made.
+    """
+
+    def __init__(self, start_ns: int = 1_000_000_000_000, wall_offset_ns: int = 1_700_000_000_000_000_000) -> None:
         self._now = start_ns
+        self.wall_offset_ns = wall_offset_ns
+        self._timers: list[FakeTimer] = []
+        self._seq = itertools.count()
 
     def now_ns(self) -> int:
-        """The current virtual time."""
+        """The virtual monotonic time."""
         return self._now
 
-    def set_ns(self, now_ns: int) -> None:
-        """Move to `now_ns`; time never goes back."""
-        if now_ns < self._now:
-            raise ValueError(f"time cannot go back from {self._now} to {now_ns}")
-        self._now = now_ns
+    def wall_ns(self) -> int:
+        """Virtual wall time: monotonic plus a fixed offset."""
+        return self._now + self.wall_offset_ns
 
-    def advance_ns(self, delta_ns: int) -> None:
-        """Move forward by `delta_ns`."""
-        self.set_ns(self._now + delta_ns)
+    def time_of_day_ns(self) -> int:
+        """Virtual local time of day: wall time modulo a day."""
+        return self.wall_ns() % DAY_NS
+
+    def set_time_of_day(self, tod_ns: int) -> None:
+        """Move the wall offset so it is `tod_ns` after midnight now (monotonic time does not move)."""
+        self.wall_offset_ns += (tod_ns - self.time_of_day_ns()) % DAY_NS
+
+    def call_at(self, when_ns: int, callback: Callable[[], None]) -> FakeTimer:
+        """Queue `callback` for virtual time `when_ns` (the next advance, if that has passed)."""
+        timer = FakeTimer(max(when_ns, self._now), next(self._seq), callback)
+        heapq.heappush(self._timers, timer)
+        return timer
+
+    def next_due_ns(self) -> int | None:
+        """When the next live timer is due, if any."""
+        while self._timers and self._timers[0].cancelled:
+            heapq.heappop(self._timers)
+        return self._timers[0].when_ns if self._timers else None
+
+    def advance_to(self, when_ns: int) -> None:
+        """Move virtual time to `when_ns` (never back), running every timer due on the way, in order."""
+        while True:
+            due = self.next_due_ns()
+            if due is None or due > when_ns:
+                break
+            timer = heapq.heappop(self._timers)
+            self._now = max(self._now, timer.when_ns)
+            timer.callback()
+        self._now = max(self._now, when_ns)
+
+    def advance(self, delta_ns: int = 0) -> None:
+        """Move virtual time on by `delta_ns` (0: run what is due now, such as reports waiting)."""
+        self.advance_to(self._now + delta_ns)
+
+    def run_until_idle(self, limit_ns: int = 24 * 3600 * NS_PER_S) -> None:
+        """Run every pending timer (up to `limit_ns` ahead), jumping from one to the next."""
+        end = self._now + limit_ns
+        while (due := self.next_due_ns()) is not None and due <= end:
+            self.advance_to(due)
 
 
 @dataclass(frozen=True, slots=True)
 class WireRecord:
-    """Bytes the fake "sent": to `device` at `at_ns`; `item_id` is None for a device's panic packets."""
+    """Bytes the fake core "sent": to `device` at `at_ns`, for `cue`; `item_id` is None (and `cue` empty) for a
+    device's panic packets."""
 
     device: str
     payload: bytes
     at_ns: int
     item_id: int | None
+    cue: str = ""
 
 
-class FakeTimingCore:
-    """An exact, in-process `Scheduler` in virtual time (see module docstring)."""
+Transmit = Callable[[str, bytes], str | None]
+"""Puts a payload on a real wire (tests that send for real); returns why it failed, or None."""
 
-    def __init__(self, clock: Clock | None = None, *, mode: str = "precise") -> None:
-        self.clock: Clock = clock if clock is not None else ManualClock()
+
+class FakeScheduler:
+    """The `Scheduler` in virtual time, late and out of band like the real client (see module docstring)."""
+
+    def __init__(
+        self,
+        clock: FakeClock,
+        *,
+        command_ns: int = 0,
+        report_ns: int = 0,
+        mode: str = "precise",
+        transmit: Transmit | None = None,
+    ) -> None:
+        self.clock = clock
+        self.command_ns = command_ns
+        self.report_ns = report_ns
         self.mode = mode
+        self.transmit = transmit
         self.wire: list[WireRecord] = []
         self.delivered: list[p.Report] = []
-        self._queue = SendQueue()
-        self._endpoints: dict[str, Endpoint] = {}
+        self.endpoints: dict[str, Endpoint] = {}
+        self.panics = 0
+        self._queue = SendQueue()  # what the core holds
+        self._asked: set[int] = set()  # ids the engine scheduled that the core has not settled (the client's ledger)
         self._down: dict[str, str] = {}
-        self._outbox: list[p.Report] = []
         self._listeners: list[Callable[[p.Report], None]] = []
         self._tally = Tally()
-        self._panics = 0
+        self._wake: FakeTimer | None = None
+        self._wake_ns: int | None = None
         self._restarts = 0
 
     # ---- the Scheduler interface ---------------------------------------------------------------
 
     def set_endpoints(self, endpoints: Sequence[Endpoint]) -> None:
-        """Use these devices; each new one is reported online (or offline if `fail_device` said so)."""
+        """Use these devices; each new one is reported online (offline if `fail_device` said so)."""
         new = {e.device: e for e in endpoints}
         for device in new:
-            if device not in self._endpoints:
+            if device not in self.endpoints:
                 reason = self._down.get(device)
-                self._outbox.append(p.DeviceStatus(device, "offline" if reason else "online", reason or ""))
-        self._endpoints = new
+                self._report(p.DeviceStatus(device, "offline" if reason else "online", reason or ""))
+        self.endpoints = new
 
     def schedule(self, items: Sequence[SendItem]) -> None:
-        """Queue the items; raises DuplicateItemError (and queues none) if an id is already pending."""
+        """Hand items to the core; raises DuplicateItemError (and hands none) if an id is already pending."""
         seen: set[int] = set()
         for item in items:
-            if item.item_id in self._queue or item.item_id in seen:
+            if item.item_id in self._asked or item.item_id in seen:
                 raise DuplicateItemError(f"item {item.item_id} is already pending")
             seen.add(item.item_id)
-        for item in items:
-            self._queue.add(item)
+        if not items:
+            return
+        self._asked |= seen
         self._tally.scheduled += len(items)
+        batch = tuple(items)
+        self._at_core(lambda: self._arrive(batch))
 
     def cancel_items(self, item_ids: Iterable[int]) -> None:
-        """Cancel these items if still pending."""
-        self._cancelled(self._queue.cancel_items(item_ids), "cancel")
+        """Ask the core to cancel these items (a `Cancelled` report confirms those it still held)."""
+        ids = tuple(item_ids)
+        self._at_core(lambda: self._cancelled(self._queue.cancel_items(ids), "cancel"))
 
     def cancel_cue(self, cue: str) -> None:
-        """Cancel every pending item of `cue`."""
-        self._cancelled(self._queue.cancel_cue(cue), "cue")
+        """Ask the core to cancel every pending item of `cue`."""
+        self._at_core(lambda: self._cancelled(self._queue.cancel_cue(cue), "cue"))
 
     def panic(self) -> None:
-        """Cancel everything now and "send" every device's panic packets at the current virtual time."""
-        now = self.clock.now_ns()
-        ids = self._queue.cancel_all()
-        self._cancelled(ids, "panic")
-        sent = failed = 0
-        for device, endpoint in self._endpoints.items():
-            for packet in endpoint.panic:
-                if device in self._down:
-                    failed += 1
-                else:
-                    self.wire.append(WireRecord(device, packet, now, None))
-                    sent += 1
-        self._panics += 1
-        self._outbox.append(p.PanicDone(self._panics, len(ids), now, now, sent, failed))
+        """Ask the core to cancel everything at once and send every device's panic packets."""
+        self.panics += 1
+        token = self.panics
+        asked_ns = self.clock.now_ns()
+        self._at_core(lambda: self._panic(token, asked_ns))
 
     def subscribe(self, listener: Callable[[p.Report], None]) -> Callable[[], None]:
         """Call `listener` with every report delivered from now on; returns the unsubscribe function."""
@@ -148,7 +221,7 @@ class FakeTimingCore:
     def statistics(self) -> TimingStatistics:
         """Counters and lateness, as the real client reports them."""
         return self._tally.snapshot(
-            pending=len(self._queue),
+            pending=len(self._asked),
             mode=self.mode,
             priority="fake (virtual time)",
             realtime=False,
@@ -156,80 +229,109 @@ class FakeTimingCore:
             restarts=self._restarts,
         )
 
-    # ---- driving virtual time ------------------------------------------------------------------
-
-    def next_deadline(self) -> int | None:
-        """The earliest pending deadline (to jump the clock straight to it)."""
-        return self._queue.next_deadline()
+    # ---- what tests look at --------------------------------------------------------------------
 
     @property
-    def pending(self) -> int:
-        """How many items are still queued."""
-        return len(self._queue)
+    def pending(self) -> list[SendItem]:
+        """The items the core holds now, in the order it will send them."""
+        return [entry.item for entry in self._queue]
 
-    def advance_to(self, until_ns: int) -> None:
-        """Move a `ManualClock` to `until_ns`, sending each item at its own deadline on the way."""
-        clock = self.clock
-        if not isinstance(clock, ManualClock):
-            raise TypeError("advance_to needs a ManualClock; with another clock, move it and call run_due()")
-        while True:
-            due = self._queue.next_deadline()
-            if due is None or due > until_ns:
-                break
-            clock.set_ns(max(due, clock.now_ns()))
-            self.run_due()
-        clock.set_ns(max(until_ns, clock.now_ns()))
-        self.flush()
+    @property
+    def unsettled(self) -> int:
+        """Items scheduled whose final report (sent, failed, cancelled) has not been delivered yet."""
+        return len(self._asked)
 
-    def run_due(self) -> None:
-        """Send everything due at the clock's current time (overdue items are reported late), then flush."""
-        now = self.clock.now_ns()
-        for entry in self._queue.pop_due(now):
-            item = entry.item
-            sent_ns = max(item.deadline_ns, now)
-            reason = self._down.get(item.device)
-            if item.device not in self._endpoints:
-                reason = "no such device"
-            if reason is not None:
-                self._outbox.append(p.SendFailed(item.item_id, item.cue, item.device, item.deadline_ns, now, reason))
-                continue
-            self.wire.append(WireRecord(item.device, item.payload, sent_ns, item.item_id))
-            self._outbox.append(p.Sent(item.item_id, item.cue, item.device, item.deadline_ns, sent_ns))
-        self.flush()
-
-    def flush(self) -> None:
-        """Deliver the reports waiting (cancellations, panic, device status) to subscribers."""
-        outbox, self._outbox = self._outbox, []
-        for report in outbox:
-            self._tally.count(report)
-            self.delivered.append(report)
-            for listener in list(self._listeners):
-                listener(report)
+    def emit(self, report: p.Report) -> None:
+        """Deliver a report as if the core had made it now (a device status, a core lost...)."""
+        self._report(report)
 
     # ---- simulated faults ----------------------------------------------------------------------
 
     def fail_device(self, device: str, reason: str = "connection refused") -> None:
-        """From now on sends to `device` fail with `reason` (reported offline)."""
+        """From now on the core's sends to `device` fail with `reason` (reported offline)."""
         self._down[device] = reason
-        if device in self._endpoints:
-            self._outbox.append(p.DeviceStatus(device, "offline", reason))
+        if device in self.endpoints:
+            self._report(p.DeviceStatus(device, "offline", reason))
 
     def restore_device(self, device: str) -> None:
         """`device` works again (reported online)."""
-        if self._down.pop(device, None) is not None and device in self._endpoints:
-            self._outbox.append(p.DeviceStatus(device, "online", ""))
+        if self._down.pop(device, None) is not None and device in self.endpoints:
+            self._report(p.DeviceStatus(device, "online", ""))
 
     def crash(self) -> None:
-        """Behave as if the core process died and was replaced: loud reports, nothing pending lost."""
+        """Behave as the client does when its core dies and the spare takes over: loud reports, nothing
+        pending lost (the spare gets every item not yet reported; overdue ones go at once, late)."""
         now = self.clock.now_ns()
         pending = len(self._queue)
-        overdue = sum(1 for e in self._queue if e.item.deadline_ns < now)
+        overdue = sum(1 for entry in self._queue if entry.item.deadline_ns < now)
         self._restarts += 1
-        self._outbox.append(p.CoreLost(FAKE_PID, -9, "simulated crash", now, now, pending, True))
-        self._outbox.append(p.CoreRestarted(FAKE_PID, pending, overdue, now))
+        self._report(p.CoreLost(FAKE_PID, -9, "simulated crash", now, now, pending, True))
+        self._report(p.CoreRestarted(FAKE_PID, pending, overdue, now))
 
-    # ---- internals -----------------------------------------------------------------------------
+    # ---- the core's side -----------------------------------------------------------------------
+
+    def _at_core(self, action: Callable[[], None]) -> None:
+        """Run `action` when a command made now reaches the core."""
+        self.clock.call_at(self.clock.now_ns() + self.command_ns, action)
+
+    def _arrive(self, items: tuple[SendItem, ...]) -> None:
+        for item in items:
+            self._queue.add(item)
+        self._wake_at_next()
+
+    def _wake_at_next(self) -> None:
+        due = self._queue.next_deadline()
+        if due is None or (self._wake_ns is not None and self._wake_ns <= due):
+            return
+        if self._wake is not None:
+            self._wake.cancel()
+        self._wake_ns = due
+        self._wake = self.clock.call_at(due, self._send_due)
+
+    def _send_due(self) -> None:
+        self._wake = self._wake_ns = None
+        now = self.clock.now_ns()
+        for entry in self._queue.pop_due(now):
+            item = entry.item
+            reason = "no such device" if item.device not in self.endpoints else self._down.get(item.device)
+            if reason is None and self.transmit is not None:
+                reason = self.transmit(item.device, item.payload)
+            if reason is not None:
+                self._report(p.SendFailed(item.item_id, item.cue, item.device, item.deadline_ns, now, reason))
+                continue
+            self.wire.append(WireRecord(item.device, item.payload, now, item.item_id, item.cue))
+            self._report(p.Sent(item.item_id, item.cue, item.device, item.deadline_ns, now))
+        self._wake_at_next()
 
     def _cancelled(self, ids: list[int], reason: str) -> None:
         if ids:
-            self._outbox.append(p.Cancelled(tuple(ids), reason))
+            self._report(p.Cancelled(tuple(ids), reason))
+        self._wake_at_next()
+
+    def _panic(self, token: int, asked_ns: int) -> None:
+        now = self.clock.now_ns()
+        ids = self._queue.cancel_all()
+        self._cancelled(ids, "panic")
+        sent = failed = 0
+        for device, endpoint in self.endpoints.items():
+            for packet in endpoint.panic:
+                if device in self._down:
+                    failed += 1
+                else:
+                    self.wire.append(WireRecord(device, packet, now, None))
+                    sent += 1
+        self._report(p.PanicDone(token, len(ids), asked_ns, now, sent, failed))
+
+    def _report(self, report: p.Report) -> None:
+        """Send a report back: it reaches subscribers `report_ns` from now, after those made before it."""
+        self.clock.call_at(self.clock.now_ns() + self.report_ns, lambda: self._deliver(report))
+
+    def _deliver(self, report: p.Report) -> None:
+        if isinstance(report, p.Sent | p.SendFailed):
+            self._asked.discard(report.item_id)
+        elif isinstance(report, p.Cancelled):
+            self._asked.difference_update(report.item_ids)
+        self._tally.count(report)
+        self.delivered.append(report)
+        for listener in list(self._listeners):
+            listener(report)

@@ -1,7 +1,7 @@
 """Provides `SendQueue`: the pending sends ordered by (deadline, arrival), with no clock of its own.
 
 Time is always passed in (`now_ns`), so the ordering, batching, cancelling and "never early" rules are
-tested exactly. The core process and `FakeTimingCore` both use it.
+tested exactly. The core process and `FakeScheduler` both use it.
 
 Items are kept in one bucket per distinct deadline (a list in arrival order) under a heap of deadlines, so
 taking a cue of 512 messages that share a deadline is one heap pop, not 512, at the moment it is due.

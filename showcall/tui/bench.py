@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from showcall.engine.snapshot import Source
 from showcall.runner.session import SessionOptions, ShowSession
 from showcall.showgen import synthetic_show
 from showcall.tui.app import ConsoleApp, ShowLink, settle_heap
@@ -188,10 +189,10 @@ async def _drive(session: ShowSession, gos: int, size: tuple[int, int], gap_s: f
         await pilot.pause(0.5)
         moves = ("down", "pagedown", "up", "pageup")
         for n in range(gos):
-            if engine.playhead >= len(engine.cues):
+            standby = engine.snapshot().standby
+            if standby is None:
                 break
-            compiled = engine.cues[engine.playhead]
-            waiting.update(marker=f"GO ▸ {compiled.cue.dept} {compiled.id} ", seen=None, t0=time.perf_counter_ns())
+            waiting.update(marker=f"GO ▸ {standby.dept} {standby.id} ", seen=None, t0=time.perf_counter_ns())
             await pilot.press("space")
             deadline = time.monotonic() + 2.0
             while waiting["seen"] is None and time.monotonic() < deadline:
@@ -223,13 +224,14 @@ async def baseline(cues: int, gos: int, *, realtime: bool, gap_s: float) -> tupl
             await asyncio.sleep(0.5)
             done = 0
             for n in range(gos):
-                if engine.playhead >= len(engine.cues):
+                if engine.snapshot().playhead is None:
                     break
-                engine.go("operator")
+                engine.go(Source.OPERATOR)
                 done += 1
                 await asyncio.sleep(0.02)
-                if n % 4 == 0 and engine.playhead + 1 < len(engine.cues):
-                    engine.standby(engine.cues[engine.playhead + 1].id)  # as the console's arrow down
+                playhead = engine.snapshot().playhead
+                if n % 4 == 0 and playhead is not None and playhead + 1 < len(engine.plan.cues):
+                    engine.standby(engine.plan.cues[playhead + 1].id)  # as the console's arrow down
                 elif n % 4 == 2:
                     engine.back()
                 await asyncio.sleep(gap_s)

@@ -58,7 +58,7 @@ def test_standby_names_the_text_and_each_departments_next_cue(tmp_path: Path) ->
     assert standby.cue == "10"
     assert standby.text == "Standby lights 10 and sound 10"
     assert standby.departments == {"LX": "10", "SND": "10.5", "VID": "11"}
-    lights = {light.dept: (light.light.value, light.cue) for light in r.engine.handshake.lights()}
+    lights = {light.dept: (light.light.value, light.light_cue) for light in r.engine.snapshot().departments}
     assert lights == {"LX": ("standby", "10"), "SND": ("standby", "10.5"), "VID": ("idle", None)}
 
 
@@ -76,9 +76,11 @@ def test_follow_and_after_chains_fire_at_exact_times(tmp_path: Path) -> None:
     )
     r.advance_to(10)
     assert r.engine.go() is None
-    # the whole chain's sends are in the timing core the moment cue 1 is GOne
-    assert [(i.deadline_ns - r.at(10)) / S for i in r.scheduler.pending] == [0.0, 0.5, 1.5, 1.75, 1.75, 2.0]
-    assert r.engine.playhead == 4  # armed chain cues are skipped: GO next fires cue 5
+    # the whole chain's sends reach the timing core the moment cue 1 is GOne (its first one is due at once)
+    r.settle()
+    assert r.sends() == [(10.0, "1", "lx")]
+    assert [(i.deadline_ns - r.at(10)) / S for i in r.scheduler.pending] == [0.5, 1.5, 1.75, 1.75, 2.0]
+    assert r.engine.snapshot().playhead == 4  # armed chain cues are skipped: GO next fires cue 5
     r.advance_to(20)
     assert r.gos() == [("1", "operator", 10.0), ("2", "follow", 10.5), ("3", "after", 11.5), ("4", "after", 11.75)]
     assert r.sends() == [
@@ -89,7 +91,9 @@ def test_follow_and_after_chains_fire_at_exact_times(tmp_path: Path) -> None:
         (11.75, "4", "lx"),
         (12.0, "1", "lx"),
     ]
-    assert r.trace()[-4:] == ["complete 3", "go 4 after", "complete 4", "complete 1"]
+    # at 11.75 the engine's own timer marks cue 4 fired before the core's report of cue 3's last send
+    # comes back (reports always arrive after the send, as from the real core)
+    assert r.trace()[-4:] == ["go 4 after", "complete 3", "complete 4", "complete 1"]
 
 
 def test_refused_gos_say_why(tmp_path: Path) -> None:
@@ -120,17 +124,17 @@ def test_refused_gos_say_why(tmp_path: Path) -> None:
 def test_back_skip_and_standby_move_the_playhead_without_firing(tmp_path: Path) -> None:
     r = rig(tmp_path, THREE)
     assert r.engine.skip() is None
-    assert r.engine.playhead == 1
+    assert r.engine.snapshot().playhead == 1
     assert r.engine.standby("3") is None
-    assert r.engine.playhead == 2
+    assert r.engine.snapshot().playhead == 2
     assert r.engine.back() is None
-    assert r.engine.playhead == 1
+    assert r.engine.snapshot().playhead == 1
     assert r.engine.standby("99") is not None
-    assert r.scheduler.sent == []
+    assert r.sends() == []
     r.engine.go()
     r.advance_to(2)
     assert r.gos() == [("2", "operator", 0.0)]
-    assert r.engine.playhead == 2
+    assert r.engine.snapshot().playhead == 2
 
 
 def test_back_then_go_fires_a_cue_again(tmp_path: Path) -> None:
@@ -141,7 +145,7 @@ def test_back_then_go_fires_a_cue_again(tmp_path: Path) -> None:
     r.engine.go()
     r.advance_to(2)
     assert [g[0] for g in r.gos()] == ["1", "1"]
-    assert r.engine.playhead == 1
+    assert r.engine.snapshot().playhead == 1
 
 
 def test_acknowledge_per_department(tmp_path: Path) -> None:
@@ -149,10 +153,10 @@ def test_acknowledge_per_department(tmp_path: Path) -> None:
     assert r.engine.ack("lx") is None
     assert r.engine.ack("SND") is not None  # SND has nothing on standby yet
     assert r.engine.ack("CAM") is not None
-    lights = {light.dept: light.light.value for light in r.engine.handshake.lights()}
+    lights = {light.dept: light.light.value for light in r.engine.snapshot().departments}
     assert lights["LX"] == "acked"
     r.engine.go()
-    lights = {light.dept: (light.light.value, light.cue) for light in r.engine.handshake.lights()}
+    lights = {light.dept: (light.light.value, light.light_cue) for light in r.engine.snapshot().departments}
     assert lights["LX"] == ("go", "1")
     assert lights["SND"] == ("standby", "2")
     assert [e.to_dict()["event"] for e in r.of(ev.Ack)] == ["ack"]
@@ -160,18 +164,18 @@ def test_acknowledge_per_department(tmp_path: Path) -> None:
 
 def test_a_device_that_fails_marks_its_cue_failed_with_the_reason(tmp_path: Path) -> None:
     r = rig(tmp_path, THREE)
-    r.scheduler.down.add("snd")
+    r.scheduler.fail_device("snd", "device offline")
     r.engine.go()
     r.advance_to(1)
     r.engine.go()
     r.advance_to(3)
     failed = [e for e in r.of(ev.CueFailed) if isinstance(e, ev.CueFailed)]
     assert [(e.cue, e.reason) for e in failed] == [("2", "2 of 2 messages failed: device offline")]
-    assert r.engine.cue_view(1).state == "failed"
-    assert r.engine.cue_view(0).state == "complete"
+    assert r.engine.snapshot().cues[1].state == "failed"
+    assert r.engine.snapshot().cues[0].state == "complete"
     r.engine.go()  # the show goes on
     r.advance_to(4)
-    assert r.engine.cue_view(2).state == "complete"
+    assert r.engine.snapshot().cues[2].state == "complete"
 
 
 def test_event_lines_have_event_and_mono_ns(tmp_path: Path) -> None:

@@ -22,10 +22,11 @@ def test_hold_and_resume_shift_pending_automatic_cues_by_exactly_the_held_time(t
     r.engine.go()  # t=0: cue 1 now and at +3 s, cue 2 at +2 s, cue 3 at +3 s
     r.advance_to(1)
     assert r.engine.hold() is None
+    r.settle()
     assert r.scheduler.pending == []  # nothing automatic is left in the timing core
     r.advance_to(11)  # held 10 s: nothing fires
     assert r.gos() == [("1", "operator", 0.0)]
-    assert r.engine.clocks().held_ns == 10 * S
+    assert r.engine.snapshot().clocks.held_ns == 10 * S
     assert r.engine.resume() is None
     r.advance_to(30)
     assert r.gos() == [("1", "operator", 0.0), ("2", "follow", 12.0), ("3", "after", 13.0)]
@@ -51,6 +52,7 @@ def test_panic_cancels_every_pending_send_at_once_and_holds(tmp_path: Path) -> N
     r.engine.go()
     r.advance_to(0.5)
     r.engine.panic()
+    r.settle()
     assert r.scheduler.pending == []
     assert r.scheduler.panics == 1
     r.advance_to(60)
@@ -58,11 +60,11 @@ def test_panic_cancels_every_pending_send_at_once_and_holds(tmp_path: Path) -> N
     panic = r.of(ev.PanicEvent)[0]
     assert isinstance(panic, ev.PanicEvent)
     assert panic.cancelled_cues == ("1", "2", "3")
-    assert r.engine.held
-    assert [r.engine.cue_view(i).state for i in range(4)] == ["failed", "pending", "pending", "pending"]
-    assert r.engine.cue_view(0).reason == "stopped by panic"
+    assert r.engine.snapshot().held
+    assert [r.engine.snapshot().cues[i].state for i in range(4)] == ["failed", "pending", "pending", "pending"]
+    assert r.engine.snapshot().cues[0].reason == "stopped by panic"
     # after panic the caller resumes and carries on from the standby cue
-    assert r.engine.playhead == 3
+    assert r.engine.snapshot().playhead == 3
     r.engine.resume()
     r.engine.go()
     r.advance_to(61)
@@ -74,7 +76,8 @@ def test_reset_puts_everything_back(tmp_path: Path) -> None:
     r.engine.go()
     r.advance_to(0.5)
     r.engine.reset()
-    assert r.engine.playhead == 0
-    assert all(r.engine.cue_view(i).state == "pending" for i in range(4))
+    assert r.engine.snapshot().playhead == 0
+    assert all(r.engine.snapshot().cues[i].state == "pending" for i in range(4))
+    r.settle()
     assert r.scheduler.pending == []
     assert r.trace()[-2:] == ["reset", "standby 1"]

@@ -27,7 +27,7 @@ cues:
 def test_an_at_cue_passed_over_by_go_still_fires_after_a_hold(tmp_path: Path) -> None:
     r = rig(tmp_path, AT_BETWEEN, header=LATE_SHOW, time_of_day="22:00:00")
     r.engine.go()  # cue 1; the playhead passes the armed at cue 2 and stands on cue 3
-    assert r.engine.playhead == 2
+    assert r.engine.snapshot().playhead == 2
     r.advance_to(10)
     r.engine.hold()
     r.advance_to(20)
@@ -43,7 +43,7 @@ def test_a_jump_past_an_at_cue_skips_it_and_a_jump_back_brings_it_back(tmp_path:
     r.advance_to(301)
     assert r.gos() == []
     r.engine.standby("1")  # and back: cue 2 is armed again, its time now passed: missed, waits for GO
-    assert r.engine.cue_view(1).reason.startswith("missed")
+    assert r.engine.snapshot().cues[1].missed
 
 
 def test_standby_onto_a_timecode_cue_fires_nothing(tmp_path: Path) -> None:
@@ -59,22 +59,22 @@ def test_standby_onto_a_timecode_cue_fires_nothing(tmp_path: Path) -> None:
     r.engine.standby("3")
     r.advance_to(60)
     assert r.gos() == []
-    assert r.scheduler.sent == []
+    assert r.sends() == []
 
 
 def test_back_after_the_end_of_the_show_puts_it_back_in_play(tmp_path: Path) -> None:
     r = rig(tmp_path, 'cues:\n  - {id: "1", dept: LX}\n  - {id: "2", dept: LX, go: {follow: 1s}}\n')
     r.engine.go()
     r.advance_to(2)
-    assert r.engine.ended
+    assert r.engine.snapshot().ended
     r.engine.back()
     r.engine.back()
-    assert not r.engine.ended
+    assert not r.engine.snapshot().ended
     r.engine.go()
     r.advance_to(2.5)
-    assert not r.engine.ended  # cue 2 is armed again
+    assert not r.engine.snapshot().ended  # cue 2 is armed again
     r.advance_to(4)
-    assert r.engine.ended
+    assert r.engine.snapshot().ended
     assert [e.name for e in r.events].count("end") == 2
 
 
@@ -85,7 +85,7 @@ def test_reset_cancels_quietly_without_the_devices_stop_messages(tmp_path: Path)
     assert r.scheduler.panics == 0
     assert r.scheduler.pending == []
     r.advance_to(10)
-    assert r.scheduler.sent == []
+    assert r.sends() == []
 
 
 def test_a_failing_listener_is_reported_and_the_show_stays_whole(tmp_path: Path) -> None:

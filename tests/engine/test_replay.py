@@ -38,13 +38,13 @@ def test_resume_sends_only_what_had_not_gone_and_rearms_the_chain(tmp_path: Path
     r.engine.start(replay(log(START_NS - S)))  # crashed one second after cue 1's GO
     r.advance_to(10)
     assert r.sends() == [(2.0, "1", "lx"), (4.0, "2", "snd")]  # cue 1's second message, then the follow
-    assert r.engine.playhead == 2
+    assert r.engine.snapshot().playhead == 2
 
 
 def test_a_held_show_comes_back_held_and_nothing_goes_until_resume(tmp_path: Path) -> None:
     r = rig(tmp_path, SHOW, start=False)
     r.engine.start(replay(log(START_NS - S, {"event": "hold", "mono_ns": START_NS - S // 2})))
-    assert r.engine.held
+    assert r.engine.snapshot().held
     r.advance_to(10)
     assert r.sends() == []
     r.engine.resume()  # held for 10 s since the restart

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from showcall.engine.timecode import InternalTimecode
-
 from support.engines import S, rig
 
 LATE_SHOW = """\
@@ -32,7 +30,7 @@ def test_at_cues_fire_at_their_time_of_day_across_midnight(tmp_path: Path) -> No
     r.advance_to(200)
     assert r.gos() == [("1", "at", 30.0), ("2", "at", 90.0)]
     assert r.sends() == [(30.0, "1", "lx"), (90.0, "2", "lx")]
-    assert r.engine.playhead == 2
+    assert r.engine.snapshot().playhead == 2
 
 
 def test_an_at_cue_whose_time_has_passed_waits_for_go(tmp_path: Path) -> None:
@@ -48,7 +46,7 @@ def test_an_at_cue_whose_time_has_passed_waits_for_go(tmp_path: Path) -> None:
     )
     r.advance_to(100)
     assert r.gos() == []
-    assert r.engine.cue_view(0).reason == "missed: 21:30 had passed; GO fires it"
+    assert r.engine.snapshot().cues[0].reason == "missed: 21:30 had passed; GO fires it"
     r.engine.go()
     assert r.gos() == [("1", "operator", 100.0)]
 
@@ -67,9 +65,9 @@ def test_an_at_cue_fires_even_while_the_playhead_waits_on_an_earlier_manual_cue(
     )
     r.advance_to(61)
     assert r.gos() == [("2", "at", 60.0)]
-    assert r.engine.playhead == 0
+    assert r.engine.snapshot().playhead == 0
     r.engine.go()
-    assert r.engine.playhead == 2  # cue 2 has fired: GO next fires cue 3
+    assert r.engine.snapshot().playhead == 2  # cue 2 has fired: GO next fires cue 3
 
 
 def test_hold_over_an_at_time_leaves_the_at_cue_for_go(tmp_path: Path) -> None:
@@ -89,7 +87,7 @@ def test_hold_over_an_at_time_leaves_the_at_cue_for_go(tmp_path: Path) -> None:
     r.engine.resume()
     r.advance_to(200)
     assert r.gos() == []
-    assert r.engine.cue_view(0).reason.startswith("missed")
+    assert r.engine.snapshot().cues[0].missed
 
 
 TC_SHOW = """\
@@ -124,8 +122,9 @@ def test_timecode_cues_fire_as_the_internal_timecode_passes_their_frames(tmp_pat
         ("12", "timecode", 15.48),
         ("13", "timecode", 65.0),
     ]
-    assert r.engine.playhead == 2
-    assert isinstance(r.engine.timecode, InternalTimecode)
+    assert r.engine.snapshot().playhead == 2
+    timecode = r.engine.snapshot().timecode
+    assert timecode is not None and not timecode.external
 
 
 def test_hold_pauses_internal_timecode_and_its_cues(tmp_path: Path) -> None:
@@ -182,12 +181,13 @@ def test_hold_over_an_at_time_takes_its_follow_chain_with_it(tmp_path: Path) -> 
         header=LATE_SHOW,
         time_of_day="22:00:00",
     )
-    assert r.engine.next_auto() == ("1", r.at(60))
+    upcoming = r.engine.snapshot().next_auto
+    assert upcoming is not None and (upcoming.cue, upcoming.fire_ns) == ("1", r.at(60))
     r.advance_to(30)
     r.engine.hold()
-    assert r.engine.next_auto() is None  # nothing counts down while held
+    assert r.engine.snapshot().next_auto is None  # an at cue's time of day does not wait for a hold
     r.advance_to(90)
     r.engine.resume()
     r.advance_to(500)
     assert r.gos() == []  # the at cue was missed in the hold, and its follow waits with it
-    assert r.scheduler.sent == []
+    assert r.sends() == []

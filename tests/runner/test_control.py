@@ -86,6 +86,6 @@ async def test_oscsend_calls_go_over_real_udp(tmp_path: Path) -> None:
             await asyncio.sleep(0.01)
         assert control.stats.accepted == 2
         assert [g[0] for g in r.gos()] == ["1"]
-        assert r.engine.playhead == 2
+        assert r.engine.snapshot().playhead == 2
     finally:
         control.close()

@@ -16,7 +16,6 @@ import pytest
 from pythonosc.osc_message import OscMessage
 
 from showcall.engine import events as ev
-from showcall.engine.clock import FakeClock
 from showcall.engine.engine import Engine
 from showcall.model.show import At
 from showcall.model.times import NS_PER_S
@@ -25,6 +24,7 @@ from showcall.runner.session import _pointed_at
 from showcall.showfile import require_plan
 from showcall.sim.records import MidiIn, SimRecord
 from showcall.sim.rig import start_simulators
+from showcall.timing.fake import FakeClock
 
 from support.wire_scheduler import WireScheduler
 
@@ -62,8 +62,8 @@ async def test_example_show_rehearsed_end_to_end(show: Path) -> None:
         assert not [e for e in events if isinstance(e, ev.Refused | ev.CueFailed | ev.SendFailedEvent)]
 
         expected: dict[str, list[object]] = {}
-        for _, item in scheduler.sent:
-            expected.setdefault(item.device, []).append(_decoded(plan.devices[item.device].endpoint.kind, item.payload))
+        for sent in scheduler.wire:
+            expected.setdefault(sent.device, []).append(_decoded(plan.devices[sent.device].endpoint.kind, sent.payload))
         total = sum(len(v) for v in expected.values())
         keepalives = {
             (name, _decoded(d.endpoint.kind, packet))

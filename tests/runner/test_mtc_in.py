@@ -5,15 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from showcall.engine import events as ev
-from showcall.engine.clock import FakeClock
 from showcall.engine.engine import Engine
 from showcall.model.times import FrameRate, Timecode
 from showcall.protocols.mtc import quarter_frames
 from showcall.runner.mtcin import MtcTimecode
 from showcall.showfile import load_show
+from showcall.timing.fake import FakeClock, FakeScheduler
 
 from support.engines import START_NS, S
-from support.virtual import VirtualScheduler
 
 SHOW = """\
 showcall: 1
@@ -34,7 +33,8 @@ def test_timecode_cues_fire_as_mtc_passes_their_frames(tmp_path: Path) -> None:
     plan = load_show(path).plan
     assert plan is not None
     clock = FakeClock(start_ns=START_NS)
-    scheduler = VirtualScheduler(clock)
+    scheduler = FakeScheduler(clock)
+    scheduler.set_endpoints(plan.endpoints())
     source = MtcTimecode(FrameRate.FPS_25, clock)
     engine = Engine(plan, scheduler, clock, timecode=source, go_lead_ns=0)
     events: list[ev.Event] = []
@@ -53,7 +53,7 @@ def test_timecode_cues_fire_as_mtc_passes_their_frames(tmp_path: Path) -> None:
     assert gos == [("10", 2.0), ("11", 5.0)]  # exactly on the rig's frames
     position = source.position()
     assert position is not None and not position.rolling  # it stopped: cue 12 (at 30 s) never fires
-    assert engine.cue_view(2).state == "pending"
+    assert engine.snapshot().cues[2].state == "pending"
 
 
 def test_mtc_at_the_wrong_rate_is_reported_not_chased(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
-"""Provides engines on virtual time for exact tests: a show from YAML text, a FakeClock and a
-VirtualScheduler, with every event recorded."""
+"""Provides engines on virtual time for exact tests: a show from YAML text, a FakeClock and the
+FakeScheduler (late and out of band like the real timing core client), with every event recorded."""
 
 from __future__ import annotations
 
@@ -8,11 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from showcall.engine import events as ev
-from showcall.engine.clock import FakeClock
 from showcall.engine.engine import Engine
 from showcall.showfile import load_show
-
-from support.virtual import VirtualScheduler
+from showcall.timing.fake import FakeClock, FakeScheduler
 
 S = 1_000_000_000
 MS = 1_000_000
@@ -24,7 +22,7 @@ class Rig:
 
     engine: Engine
     clock: FakeClock
-    scheduler: VirtualScheduler
+    scheduler: FakeScheduler
     events: list[ev.Event] = field(default_factory=list)
 
     @property
@@ -38,6 +36,10 @@ class Rig:
     def advance_to(self, seconds: float) -> None:
         self.clock.advance_to(self.at(seconds))
 
+    def settle(self) -> None:
+        """Let what is due now happen: commands reach the core, its reports come back (no time passes)."""
+        self.clock.advance(0)
+
     def names(self) -> list[str]:
         return [e.name for e in self.events]
 
@@ -50,7 +52,7 @@ class Rig:
 
     def sends(self) -> list[tuple[float, str, str]]:
         """(seconds after start, cue, device) of every message the scheduler sent."""
-        return [((at - START_NS) / S, item.cue, item.device) for at, item in self.scheduler.sent]
+        return [((w.at_ns - START_NS) / S, w.cue, w.device) for w in self.scheduler.wire if w.item_id is not None]
 
     def trace(self) -> list[str]:
         """Compact event trace: `go 1 operator`, `standby 2`, `complete 1`..."""
@@ -83,8 +85,20 @@ departments: {LX: {name: Lighting}, SND: {name: Audio}, VID: {name: Video}}
 """
 
 
-def rig(tmp_path: Path, body: str, *, header: str = HEADER, time_of_day: str | None = None, start: bool = True) -> Rig:
-    """An engine for `header` + `body` (dedented), started at START_NS on virtual time."""
+def rig(
+    tmp_path: Path,
+    body: str,
+    *,
+    header: str = HEADER,
+    time_of_day: str | None = None,
+    start: bool = True,
+    command_ns: int = 0,
+    report_ns: int = 0,
+    go_lead_ns: int = 0,
+) -> Rig:
+    """An engine for `header` + `body` (dedented), started at START_NS on virtual time. `command_ns` and
+    `report_ns` are the fake core's delays each way (see showcall.timing.fake): with them, races between the
+    engine's commands and the core's sends happen as they do with the real core."""
     path = tmp_path / "show.yaml"
     path.write_text(header + textwrap.dedent(body))
     loaded = load_show(path, display="show.yaml")
@@ -94,8 +108,10 @@ def rig(tmp_path: Path, body: str, *, header: str = HEADER, time_of_day: str | N
     if time_of_day is not None:
         hh, mm, *rest = (int(x) for x in time_of_day.split(":"))
         clock.set_time_of_day(((hh * 60 + mm) * 60 + (rest[0] if rest else 0)) * S)
-    scheduler = VirtualScheduler(clock)
-    engine = Engine(loaded.plan, scheduler, clock, go_lead_ns=0)
+    scheduler = FakeScheduler(clock, command_ns=command_ns, report_ns=report_ns)
+    scheduler.set_endpoints(loaded.plan.endpoints())
+    clock.advance(0)  # the core's "online" reports, before the engine listens: device tests say what they need
+    engine = Engine(loaded.plan, scheduler, clock, go_lead_ns=go_lead_ns)
     result = Rig(engine, clock, scheduler)
     engine.subscribe(result.events.append)
     if start:

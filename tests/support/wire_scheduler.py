@@ -11,21 +11,18 @@ from __future__ import annotations
 import select
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
-from showcall.timing import protocol as p
-from showcall.timing.api import SendItem
+from showcall.timing.fake import FakeClock, FakeScheduler
 from showcall.transports.base import DeviceDownError, Endpoint, LinkState, Output
 from showcall.transports.factory import make_output
 
-from support.virtual import VirtualScheduler
 
+class WireScheduler(FakeScheduler):
+    """A FakeScheduler whose sends also go out through real outputs (see module docstring)."""
 
-@dataclass
-class WireScheduler(VirtualScheduler):
-    """A VirtualScheduler whose sends also go out through real outputs (see module docstring)."""
-
-    outputs: dict[str, Output] = field(default_factory=dict)
+    def __init__(self, clock: FakeClock) -> None:
+        super().__init__(clock, transmit=self._transmit)
+        self.outputs: dict[str, Output] = {}
 
     def set_endpoints(self, endpoints: Sequence[Endpoint]) -> None:
         """Open an output per endpoint and wait (really, briefly) until each is online."""
@@ -45,20 +42,16 @@ class WireScheduler(VirtualScheduler):
                     ready = select.select([fd], [fd] if output.wants_write() else [], [], 0.01)
                     output.on_ready(time.monotonic_ns(), bool(ready[0]), bool(ready[1]))
                 output.service(time.monotonic_ns())
-        raise AssertionError(f"outputs did not come online: {[o.endpoint.device for o in waiting]}")
 
-    def _send(self, item: SendItem) -> None:
-        output = self.outputs.get(item.device)
-        if output is not None:
-            try:
-                output.send(output.frame(item.payload))
-            except DeviceDownError as exc:
-                self._pending.pop(item.item_id, None)
-                self._emit(
-                    p.SendFailed(item.item_id, item.cue, item.device, item.deadline_ns, self.clock.now_ns(), str(exc))
-                )
-                return
-        super()._send(item)
+    def _transmit(self, device: str, payload: bytes) -> str | None:
+        output = self.outputs.get(device)
+        if output is None:
+            return None
+        try:
+            output.send(output.frame(payload))
+        except DeviceDownError as exc:
+            return str(exc)
+        return None
 
     def flush(self) -> None:
         """Write out anything a stream output buffered."""

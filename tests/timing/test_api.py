@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 import showcall.timing as timing
-from showcall.timing import FakeTimingCore, Scheduler, TimingCoreClient
+from showcall.timing import FakeClock, FakeScheduler, Scheduler, TimingCoreClient
 
 
 def test_exported_names() -> None:
     assert set(timing.__all__) == {
         "ECO", "MODES", "PRECISE", "SLEEP", "Cancelled", "CoreInfo", "CoreLost", "CoreRestarted", "DeviceStatus",
-        "DuplicateItemError", "FakeTimingCore", "Feedback", "Listener", "ManualClock", "Mode", "PanicDone",
+        "DuplicateItemError", "FakeClock", "FakeScheduler", "Feedback", "Listener", "Mode", "PanicDone",
         "Report", "Scheduler", "SendFailed", "SendItem", "Sent", "TimingCoreClient", "TimingStatistics",
         "WireRecord", "mode_named",
     }  # fmt: skip
@@ -21,7 +21,7 @@ def test_exported_names() -> None:
 
 def test_both_implementations_are_schedulers() -> None:
     real: Scheduler = TimingCoreClient()  # not started: construction alone spawns nothing
-    fake: Scheduler = FakeTimingCore()
+    fake: Scheduler = FakeScheduler(FakeClock())
     assert isinstance(real, Scheduler)
     assert isinstance(fake, Scheduler)
 

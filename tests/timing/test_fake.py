@@ -1,127 +1,125 @@
-"""FakeTimingCore: exact virtual-time behaviour the engine's tests can rely on."""
+"""FakeScheduler: the real client's behaviour in virtual time, late and out of band, that engine tests rely on."""
 
 from __future__ import annotations
 
 import pytest
 
-from showcall.timing import FakeTimingCore, ManualClock, Scheduler, SendItem, WireRecord
+from showcall.timing import FakeClock, FakeScheduler, Scheduler, SendItem, WireRecord
 from showcall.timing import protocol as p
 from showcall.timing.queue import DuplicateItemError
 from showcall.transports.base import Endpoint
 
-LX = Endpoint("lx", "osc-udp", host="127.0.0.1", port=8000, panic=(b"/eos/key/stop",))
-SND = Endpoint("snd", "osc-udp", host="127.0.0.1", port=9000)
+US = 1_000
+T0 = 1_000_000
 
 
-def make() -> tuple[FakeTimingCore, ManualClock, list[p.Report]]:
-    clock = ManualClock(1_000)
-    core = FakeTimingCore(clock)
-    events: list[p.Report] = []
-    core.subscribe(events.append)
-    core.set_endpoints([LX, SND])
-    core.flush()
-    events.clear()
-    return core, clock, events
+def make(command_ns: int = 0, report_ns: int = 0) -> tuple[FakeScheduler, FakeClock, list[p.Report]]:
+    clock = FakeClock(T0)
+    core = FakeScheduler(clock)
+    reports: list[p.Report] = []
+    core.set_endpoints([Endpoint("lx", "osc-udp", host="127.0.0.1", port=8000, panic=(b"stop",))])
+    clock.advance(0)  # its "online" report, before anyone listens
+    core.command_ns, core.report_ns = command_ns, report_ns
+    core.subscribe(reports.append)
+    return core, clock, reports
+
+
+def item(item_id: int, due: int, device: str = "lx", cue: str = "1") -> SendItem:
+    return SendItem(item_id, cue, due, device, f"m{item_id}".encode())
 
 
 def test_it_is_a_scheduler() -> None:
-    scheduler: Scheduler = FakeTimingCore()
+    scheduler: Scheduler = FakeScheduler(FakeClock())
     assert isinstance(scheduler, Scheduler)
 
 
-def test_each_item_is_sent_exactly_at_its_deadline_in_order() -> None:
-    core, clock, events = make()
-    core.schedule([SendItem(1, "LX 1", 5_000, "lx", b"a"), SendItem(2, "LX 1", 3_000, "snd", b"b")])
-    core.schedule([SendItem(3, "LX 2", 3_000, "lx", b"c")])
-    seen_at: list[int] = []
-    core.subscribe(lambda r: seen_at.append(clock.now_ns()))
-    core.advance_to(4_000)
-    assert events == [p.Sent(2, "LX 1", "snd", 3_000, 3_000), p.Sent(3, "LX 2", "lx", 3_000, 3_000)]
-    assert seen_at == [3_000, 3_000]  # delivered with the virtual clock at the deadline
-    assert clock.now_ns() == 4_000
-    assert core.next_deadline() == 5_000
-    core.advance_to(10_000)
-    assert events[-1] == p.Sent(1, "LX 1", "lx", 5_000, 5_000)
+def test_items_go_at_their_deadlines_in_order_and_reports_never_arrive_inside_a_call() -> None:
+    core, clock, reports = make()
+    core.schedule([item(2, T0 + 3_000), item(1, T0 + 2_000), item(3, T0 + 3_000)])
+    assert reports == []  # nothing is delivered from inside schedule()
+    clock.advance_to(T0 + 10_000)
     assert core.wire == [
-        WireRecord("snd", b"b", 3_000, 2),
-        WireRecord("lx", b"c", 3_000, 3),
-        WireRecord("lx", b"a", 5_000, 1),
+        WireRecord("lx", b"m1", T0 + 2_000, 1, "1"),
+        WireRecord("lx", b"m2", T0 + 3_000, 2, "1"),
+        WireRecord("lx", b"m3", T0 + 3_000, 3, "1"),
     ]
+    assert [(r.item_id, r.sent_ns - r.due_ns) for r in reports if isinstance(r, p.Sent)] == [(1, 0), (2, 0), (3, 0)]
 
 
-def test_overdue_items_are_sent_at_the_next_delivery_and_reported_late() -> None:
-    core, clock, events = make()
-    clock.set_ns(9_000)
-    core.schedule([SendItem(1, "LX 1", 2_000, "lx", b"a")])
-    core.run_due()
-    assert events == [p.Sent(1, "LX 1", "lx", 2_000, 9_000)]
+def test_commands_and_reports_take_their_time_each_way() -> None:
+    core, clock, reports = make(command_ns=300 * US, report_ns=200 * US)
+    core.schedule([item(1, T0 + 100 * US)])  # due before it can reach the core: it goes late
+    clock.advance_to(T0 + 300 * US)
+    assert core.wire == [WireRecord("lx", b"m1", T0 + 300 * US, 1, "1")]
+    assert reports == []  # its report is still on its way back
+    clock.advance_to(T0 + 500 * US)
+    (sent,) = reports
+    assert isinstance(sent, p.Sent) and sent.late_ns == 200 * US
 
 
-def test_cancellations_and_panic() -> None:
-    core, clock, events = make()
-    core.schedule([SendItem(i, f"LX {i % 2}", 2_000 + i, "lx", b"%d" % i) for i in range(6)])
-    core.cancel_items([0, 42])
-    core.cancel_cue("LX 1")
-    assert events == []  # delivered later, as from the real client
-    clock.set_ns(1_500)
-    core.panic()
-    core.flush()
-    assert events == [
-        p.Cancelled((0,), "cancel"),
-        p.Cancelled((1, 3, 5), "cue"),
-        p.Cancelled((2, 4), "panic"),
-        p.PanicDone(1, 2, 1_500, 1_500, 1, 0),
-    ]
-    assert core.wire == [WireRecord("lx", b"/eos/key/stop", 1_500, None)]
-    core.advance_to(10**9)
-    assert core.statistics().sent == 0
-    assert core.statistics().cancelled == 6
+def test_a_cancel_that_arrives_after_the_send_loses_the_race() -> None:
+    core, clock, reports = make(command_ns=300 * US, report_ns=200 * US)
+    core.schedule([item(1, T0 + 1_000 * US), item(2, T0 + 5_000 * US)])
+    clock.advance_to(T0 + 900 * US)
+    core.cancel_items([1, 2])  # reaches the core at 1.2 ms: item 1 went at 1.0 ms
+    clock.advance_to(T0 + 10_000 * US)
+    assert [w.item_id for w in core.wire] == [1]
+    assert [type(r).__name__ for r in reports] == ["Sent", "Cancelled"]
+    cancelled = reports[1]
+    assert isinstance(cancelled, p.Cancelled) and cancelled.item_ids == (2,)
+    assert core.unsettled == 0
+
+
+def test_panic_cancels_what_the_core_holds_and_sends_the_stop_packets() -> None:
+    core, clock, reports = make(command_ns=300 * US)
+    core.schedule([item(1, T0 + 1_000 * US), item(2, T0 + 5_000 * US)])
+    clock.advance_to(T0 + 900 * US)
+    core.panic()  # reaches the core at 1.2 ms, after item 1 went
+    clock.advance_to(T0 + 10_000 * US)
+    assert [(w.item_id, w.payload) for w in core.wire] == [(1, b"m1"), (None, b"stop")]
+    done = [r for r in reports if isinstance(r, p.PanicDone)]
+    assert len(done) == 1 and done[0].cancelled == 1 and done[0].stop_packets_sent == 1
 
 
 def test_devices_that_are_down_or_unknown_fail() -> None:
-    core, _, events = make()
-    core.fail_device("snd", "connection refused")
-    core.schedule([SendItem(1, "SND 1", 2_000, "snd", b""), SendItem(2, "X", 2_000, "nope", b"")])
-    core.advance_to(2_000)
-    assert events == [
-        p.DeviceStatus("snd", "offline", "connection refused"),
-        p.SendFailed(1, "SND 1", "snd", 2_000, 2_000, "connection refused"),
-        p.SendFailed(2, "X", "nope", 2_000, 2_000, "no such device"),
-    ]
+    core, clock, reports = make()
+    core.fail_device("lx", "connection refused")
+    core.schedule([item(1, T0 + 10), item(2, T0 + 10, device="nope")])
+    clock.advance_to(T0 + 100)
+    failed = [(r.item_id, r.reason) for r in reports if isinstance(r, p.SendFailed)]
+    assert failed == [(1, "connection refused"), (2, "no such device")]
+    assert p.DeviceStatus("lx", "offline", "connection refused") in reports
+    core.restore_device("lx")
+    clock.advance(0)
+    assert reports[-1] == p.DeviceStatus("lx", "online", "")
 
 
 def test_duplicates_are_refused_whole() -> None:
-    core, _, _ = make()
-    core.schedule([SendItem(1, "a", 2_000, "lx", b"")])
+    core, clock, _ = make()
+    core.schedule([item(1, T0 + 10)])
     with pytest.raises(DuplicateItemError):
-        core.schedule([SendItem(2, "a", 2_000, "lx", b""), SendItem(1, "a", 2_000, "lx", b"")])
-    assert core.pending == 1
+        core.schedule([item(5, T0 + 10), item(1, T0 + 20)])
+    clock.advance_to(T0 + 100)
+    assert [w.item_id for w in core.wire] == [1]
 
 
 def test_a_simulated_crash_is_loud_and_loses_nothing() -> None:
-    core, _, events = make()
-    core.schedule([SendItem(1, "a", 500, "lx", b""), SendItem(2, "a", 5_000, "lx", b"")])
+    core, clock, reports = make()
+    core.schedule([item(1, T0 + 5_000)])
+    clock.advance(0)
     core.crash()
-    core.advance_to(6_000)
-    assert events == [
-        p.CoreLost(0, -9, "simulated crash", 1_000, 1_000, 2, True),
-        p.CoreRestarted(0, 2, 1, 1_000),
-        p.Sent(1, "a", "lx", 500, 1_000),
-        p.Sent(2, "a", "lx", 5_000, 5_000),
-    ]
-    stats = core.statistics()
-    assert (stats.restarts, stats.sent, stats.lateness_max_us) == (1, 2, 0.5)
+    clock.advance_to(T0 + 6_000)
+    assert [type(r).__name__ for r in reports] == ["CoreLost", "CoreRestarted", "Sent"]
+    assert core.statistics().restarts == 1
 
 
-def test_advance_to_needs_a_manual_clock() -> None:
-    class Wall:
-        def now_ns(self) -> int:
-            return 0
-
-    with pytest.raises(TypeError, match="ManualClock"):
-        FakeTimingCore(Wall()).advance_to(1)
-
-
-def test_virtual_time_never_goes_back() -> None:
-    with pytest.raises(ValueError, match="cannot go back"):
-        ManualClock(10).set_ns(5)
+def test_virtual_time_never_goes_back_and_same_time_timers_run_in_order() -> None:
+    clock = FakeClock(10)
+    ran: list[int] = []
+    clock.call_at(20, lambda: ran.append(1))
+    clock.call_at(20, lambda: ran.append(2))
+    clock.call_at(5, lambda: ran.append(0))  # already past: runs at the next advance, first
+    clock.advance_to(8)
+    assert clock.now_ns() == 10
+    clock.advance_to(30)
+    assert ran == [0, 1, 2]

@@ -1,7 +1,7 @@
 """Consoles for the TUI tests: an example show on virtual time (exact, no processes), or a real session.
 
 `virtual_console("summit.yaml", time_of_day="08:29:50", advance=15)` builds a `ConsoleApp` driving an
-engine on a FakeClock and the VirtualScheduler: the show starts when the console mounts, then virtual
+engine on a FakeClock and the FakeScheduler: the show starts when the console mounts, then virtual
 time moves on by `advance` seconds, so the console has seen every event. Nothing moves after that
 unless a test moves the clock, so screens (and snapshots) are exact.
 """
@@ -16,14 +16,13 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from showcall.engine.clock import FakeClock
 from showcall.engine.engine import Engine
 from showcall.showfile import load_show
 from showcall.timing import protocol as p
+from showcall.timing.fake import FakeClock, FakeScheduler
 from showcall.tui.app import ConsoleApp, ShowLink
 
 from support.receivers import UdpReceiver
-from support.virtual import VirtualScheduler
 
 S = 1_000_000_000
 SHOWS = Path(__file__).resolve().parents[2] / "shows"
@@ -36,7 +35,7 @@ class VirtualConsole:
     app: ConsoleApp
     engine: Engine
     clock: FakeClock
-    scheduler: VirtualScheduler
+    scheduler: FakeScheduler
 
     def advance(self, seconds: float) -> None:
         """Move virtual time on (timers and sends due on the way happen, in order), then redraw the
@@ -47,7 +46,7 @@ class VirtualConsole:
 
     def sent(self) -> list[tuple[str, str]]:
         """(cue, device) of every message the scheduler sent."""
-        return [(item.cue, item.device) for _, item in self.scheduler.sent]
+        return [(sent.cue, sent.device) for sent in self.scheduler.wire if sent.item_id is not None]
 
 
 def _tod(text: str) -> int:
@@ -71,7 +70,9 @@ def make_virtual_console(
     assert loaded.plan is not None
     clock = FakeClock(start_ns=1_000 * S)
     clock.set_time_of_day(_tod(time_of_day))
-    scheduler = VirtualScheduler(clock)
+    scheduler = FakeScheduler(clock)
+    scheduler.set_endpoints(loaded.plan.endpoints())
+    clock.advance(0)  # the core's "online" reports, before the engine listens: `devices` says what to show
     engine = Engine(loaded.plan, scheduler, clock, go_lead_ns=0, path=str(path))
 
     def start() -> None:

@@ -6,8 +6,7 @@ screen (what the caller reads), since both must agree.
 
 from __future__ import annotations
 
-from showcall.engine.cues import CueState
-from showcall.engine.handshake import Light
+from showcall.engine.snapshot import CueState, Light
 from showcall.tui.data.feed import Indicator
 from showcall.tui.screens.confirm import QuitScreen
 from showcall.tui.screens.find import FindScreen
@@ -24,7 +23,7 @@ def standby_box(console) -> StandbyPanel:
 async def test_go_fires_the_standby_cue_and_its_chain_and_the_screen_says_so(summit_at_doors, screen_text):
     console = summit_at_doors()
     async with console.app.run_test(size=(80, 24)) as pilot:
-        assert console.engine.cues[console.engine.playhead].id == "10"
+        assert console.engine.plan.cues[console.engine.snapshot().playhead].id == "10"
         await pilot.press("space")
         console.advance(0)  # the sends due now go out
         assert ("10", "lx") in console.sent() and ("10", "snd") in console.sent()
@@ -63,7 +62,7 @@ async def test_go_while_held_is_refused_with_the_reason(summit_at_doors, screen_
         await pilot.press("h", "space")
         text = screen_text(console.app)
         assert "GO REFUSED: the show is held: resume first" in text
-        assert console.engine.runs[console.engine.playhead].state is CueState.PENDING
+        assert console.engine.snapshot().cues[console.engine.snapshot().playhead].state is CueState.PENDING
 
 
 async def test_go_at_the_end_of_the_show_is_refused(virtual_console, screen_text):
@@ -110,10 +109,11 @@ async def test_panic_clears_everything_pending_and_holds(summit_at_doors, screen
         console.advance(0)
         assert console.scheduler.pending  # LX 11 and VID 12 are armed to follow
         await pilot.press("escape")
+        console.advance(0)  # the panic reaches the core
         assert console.scheduler.pending == []
         assert console.scheduler.panics == 1
-        assert console.engine.held
-        assert console.engine.runs[console.engine.plan.index_of("11")].state is CueState.PENDING
+        assert console.engine.snapshot().held
+        assert console.engine.snapshot().cues[console.engine.plan.index_of("11")].state is CueState.PENDING
         text = screen_text(console.app)
         assert "PANIC · ALL STOP SENT · HOLD" in text
         assert "■ PANIC · HOLD" in text
@@ -146,11 +146,11 @@ async def test_a_then_a_department_key_acknowledges_and_other_keys_still_work(su
         await pilot.press("a")
         assert "ACK: press l LX" in screen_text(console.app)
         await pilot.press("l")
-        lights = {light.dept: light.light for light in console.engine.handshake.lights()}
+        lights = {light.dept: light.light for light in console.engine.snapshot().departments}
         assert lights["LX"] is Light.ACKED
         assert "LX ■ acked" in screen_text(console.app)
         await pilot.press("a", "escape")  # Esc cancels the prompt: never a panic by reflex
-        assert not console.engine.held
+        assert not console.engine.snapshot().held
         await pilot.press("a", "space")  # a GO is never swallowed by the prompt
         assert standby_box(console).state.indicator is Indicator.GO
 
@@ -162,12 +162,12 @@ async def test_arrows_move_the_standby_without_firing_and_the_list_follows(virtu
         for _ in range(20):
             await pilot.press("down")
         assert console.sent() == []
-        playhead = console.engine.playhead
+        playhead = console.engine.snapshot().playhead
         assert playhead > 10
         assert cues.playhead == cues.cursor == playhead
         assert cues.is_visible(playhead)
         await pilot.press("up")
-        assert console.engine.playhead < playhead
+        assert console.engine.snapshot().playhead < playhead
         assert console.sent() == []
 
 
@@ -181,9 +181,9 @@ async def test_find_selects_a_cue_and_enter_puts_it_on_standby(virtual_console):
         cues = console.app.main_screen.query_one(CueList)
         index = console.engine.plan.index_of("34")
         assert cues.cursor == index and cues.is_visible(index)
-        assert console.engine.playhead != index  # found is selected, not yet on standby
+        assert console.engine.snapshot().playhead != index  # found is selected, not yet on standby
         await pilot.press("enter")
-        assert console.engine.playhead == index
+        assert console.engine.snapshot().playhead == index
         assert console.sent() == []
 
 
@@ -197,7 +197,7 @@ async def test_help_lists_the_keys_and_the_department_keys(virtual_console, scre
             assert words in text
         await pilot.press("escape")
         assert isinstance(console.app.screen, MainScreen)
-        assert not console.engine.held  # Esc closed the help; it did not panic
+        assert not console.engine.snapshot().held  # Esc closed the help; it did not panic
 
 
 async def test_quit_asks_while_the_show_is_running(summit_at_doors):
@@ -207,11 +207,12 @@ async def test_quit_asks_while_the_show_is_running(summit_at_doors):
         assert isinstance(console.app.screen, QuitScreen)
         await pilot.press("n")
         assert isinstance(console.app.screen, MainScreen)
-        assert not console.engine.ended
+        assert not console.engine.snapshot().ended
         await pilot.press("q", "y")
         await pilot.pause()
-        assert console.engine.ended
+        assert console.engine.snapshot().ended
     assert console.app.return_code == 0
+    console.clock.advance(0)  # the quit's cancel reaches the core
     assert console.scheduler.pending == []  # nothing left to fire
 
 

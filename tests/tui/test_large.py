@@ -21,20 +21,20 @@ async def test_moving_browsing_and_go_on_a_10000_cue_show_render_only_visible_ro
     rendered: list[int] = []
     original = CueList._row
 
-    def counting_row(self, view, width, *, cursor):
+    def counting_row(self, view, width, *, cursor, standby):
         rendered.append(view.index)
-        return original(self, view, width, cursor=cursor)
+        return original(self, view, width, cursor=cursor, standby=standby)
 
     monkeypatch.setattr(CueList, "_row", counting_row)
     async with console.app.run_test(size=(80, 24)) as pilot:
         cues = console.app.main_screen.query_one(CueList)
-        assert len(console.engine.cues) == CUES
+        assert len(console.engine.plan.cues) == CUES
         rendered.clear()
         keys = ["down"] * 20 + ["pagedown"] * 10 + ["end", "enter", "space"]
         for key in keys:
             await pilot.press(key)
         await pilot.pause()
-        assert console.engine.playhead == CUES  # GO fired the last cue: end of show
-        assert console.engine.runs[CUES - 1].state.value in {"fired", "complete"}
+        assert console.engine.snapshot().playhead is None  # GO fired the last cue: end of show
+        assert console.engine.snapshot().cues[CUES - 1].state.value in {"fired", "complete"}
         assert len(rendered) <= (len(keys) + 2) * cues.rows_visible
         assert max(rendered) == CUES - 1

@@ -51,7 +51,7 @@ async def test_go_key_sends_on_the_wire_through_the_timing_core(tmp_path, receiv
             await pilot.press("space")
             assert await wait_until(pilot, lambda: len(receiver.drain()) >= 1)
             assert receiver.received == [("/card/logo", [1])]
-            assert await wait_until(pilot, lambda: session.engine.runs[0].state.value == "complete")
+            assert await wait_until(pilot, lambda: session.engine.snapshot().cues[0].state.value == "complete")
             await pilot.pause()
             app.main_screen.draw_status()
             await pilot.pause()
@@ -61,7 +61,7 @@ async def test_go_key_sends_on_the_wire_through_the_timing_core(tmp_path, receiv
             assert "last cue GFX 1 +" in text  # the timing panel: its measured lateness
             await pilot.press("q")  # the show has started: asks first
             await pilot.press("y")
-        assert session.engine.ended
+        assert session.engine.snapshot().ended
     finally:
         await session.aclose()
     assert '"event":"go"' in (tmp_path / "log.jsonl").read_text()

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from showcall.engine import events as ev
 from showcall.engine.engine import Engine
+from showcall.engine.snapshot import ShowSnapshot
 from showcall.timing import protocol as p
 from showcall.timing.api import Scheduler
 from showcall.tui.data.packets import describe_packet
@@ -111,7 +112,6 @@ class ShowFeed:
         self.engine = engine
         self.on_change = on_change
         self.notice: Notice | None = None
-        self.panicked = False
         self.last_cue: str | None = None
         self.last_cue_name = ""  # "LX 12", for the timing panel
         self.last_cue_late_us: float | None = None
@@ -120,18 +120,19 @@ class ShowFeed:
         self.errors = 0
         self.timing_priority = ""
         self.timing_realtime: bool | None = None
-        self.held_next_auto: tuple[str, int] | None = None  # (cue, ns it had left) when the hold began
         self.log: deque[LogLine] = deque(maxlen=log_size)
         self.received: deque[Received] = deque(maxlen=log_size)
         self.devices: dict[str, DeviceHealth] = {}
+        show = engine.snapshot()
         for name, device in engine.plan.devices.items():
-            state, detail = engine.device_state.get(name, ("connecting", ""))
+            known = show.device(name)
+            state, detail = (known.status, known.detail) if known is not None else ("connecting", "")
             self.devices[name] = DeviceHealth(
                 name, device.endpoint.describe(), state, detail, simulated=device.endpoint.simulated
             )
         self._changes = Changes()
         self._signalled = False
-        self._tod_offset = engine.clock_tod() - engine.clock.now_ns()
+        self._tod_offset = show.clocks.time_of_day_ns - show.at_ns
         self._unsubscribe = [engine.subscribe(self._on_event), scheduler.subscribe(self._on_report)]
         if simulators is not None:
             stop = simulators.subscribe(self._on_received)
@@ -152,16 +153,16 @@ class ShowFeed:
         self._signalled = False
         return changes
 
-    def indicator(self, now_ns: int) -> Indicator:
-        """What the standby box shows now (a recent refusal, a GO flash, then the show's state)."""
-        notice = self.notice
+    def indicator(self, show: ShowSnapshot) -> Indicator:
+        """What the standby box shows for `show` (a recent refusal, a GO flash, then the show's state)."""
+        notice, now_ns = self.notice, show.at_ns
         if notice is not None and notice.kind == "refused" and now_ns - notice.at_ns < NOTICE_NS:
             return Indicator.REFUSED
         if notice is not None and notice.kind == "go" and now_ns - notice.at_ns < GO_FLASH_NS:
             return Indicator.GO
-        if self.engine.held:
-            return Indicator.PANIC if self.panicked else Indicator.HELD
-        if self.engine.ended:
+        if show.held:
+            return Indicator.PANIC if show.panicked else Indicator.HELD
+        if show.ended:
             return Indicator.END
         return Indicator.STANDBY
 
@@ -260,21 +261,14 @@ class ShowFeed:
         at = event.mono_ns
         self._changes.structure = True
         if isinstance(event, ev.Hold):
-            upcoming = self.engine.next_auto()  # the countdown stops here: remember what it said
-            self.held_next_auto = (upcoming[0], upcoming[1] - at) if upcoming is not None else None
             self._log(at, "hold", "HOLD" + (f": {event.reason}" if event.reason else ""))
         elif isinstance(event, ev.Resume):
-            self.panicked = False
-            self.held_next_auto = None
             self._log(at, "hold", f"resume after {event.held_ns / 1e9:.1f} s held")
         elif isinstance(event, ev.PanicEvent):
-            self.panicked = True
             self.notice = None
             stopped = ", ".join(event.cancelled_cues[:8]) + (" …" if len(event.cancelled_cues) > 8 else "")
             self._log(at, "panic", "PANIC: all stop sent" + (f"; cancelled {stopped}" if stopped else ""))
         elif isinstance(event, ev.Reset):
-            self.panicked = False
-            self.held_next_auto = None
             self.notice = None
             self._log(at, "info", "reset to the top of the show")
         elif isinstance(event, ev.End):
@@ -293,7 +287,7 @@ class ShowFeed:
         summary = event.device
         index = self.engine.plan.index_of(event.cue)
         if index is not None:
-            messages = self.engine.cues[index].messages
+            messages = self.engine.plan.cues[index].messages
             if 0 <= event.item < len(messages):
                 summary = messages[event.item].summary
         health = self.devices.get(event.device)

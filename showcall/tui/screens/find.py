@@ -61,8 +61,8 @@ class FindScreen(ModalScreen[int | None]):
     def _search(self, event: Input.Changed) -> None:
         options = self.query_one(OptionList)
         options.clear_options()
-        for index in find_cues(self.engine.cues, event.value):
-            cue = self.engine.cues[index]
+        for index in find_cues(self.engine.plan.cues, event.value):
+            cue = self.engine.plan.cues[index]
             options.add_option(Option(f"{cue.cue.dept:<5} {cue.id:<8} {cue.cue.label}", id=str(index)))
         if options.option_count:
             options.highlighted = 0

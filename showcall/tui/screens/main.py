@@ -4,6 +4,7 @@ Keys call the engine's commands directly (they return at once: the engine only h
 to the timing core, so nothing drawn here can delay a cue). Engine events reach the screen through
 `ShowFeed`, which coalesces them into one `ShowChanged` message however many arrive; the clocks
 are redrawn ten times a second. A GO is drawn straight from the key handler, not on the next tick.
+Everything drawn comes from the engine's snapshot (`self.show`, taken at each redraw) and the plan.
 """
 
 from __future__ import annotations
@@ -20,13 +21,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from showcall.engine.cues import CueState
 from showcall.engine.engine import Engine, Refusal
-from showcall.engine.showclock import ClockSnapshot
-from showcall.engine.timecode import frame_at
-from showcall.engine.triggers import is_chained
+from showcall.engine.snapshot import CueState, ShowSnapshot, Source
 from showcall.errors import ShowcallError
-from showcall.model.show import AtTimecode
 from showcall.timing.api import Scheduler, TimingStatistics
 from showcall.tui.data.feed import Changes, ShowFeed
 from showcall.tui.data.keys import department_keys, key_of
@@ -112,7 +109,7 @@ class MainScreen(Screen[None]):
         self.dept_keys = department_keys(engine.plan.show.departments)
         self.ack_mode = False
         self.feed = ShowFeed(engine, scheduler, self._signal, simulators=simulators)
-        self.uses_timecode = any(isinstance(c.cue.go, AtTimecode) for c in engine.cues)
+        self.show: ShowSnapshot = engine.snapshot()
         self._stats: TimingStatistics | None = None
         self._stats_at = -STATS_EVERY_NS
         self._pending_steps = 0  # arrow presses not yet applied (a held-down key repeats faster than a 10,000-cue move)
@@ -127,7 +124,7 @@ class MainScreen(Screen[None]):
         yield StandbyPanel(id="standby")
         with Horizontal(id="body"):
             with Vertical(id="main"):
-                yield CueList(len(self.engine.cues), self.engine.cue_view, id="cues")
+                yield CueList(len(self.engine.plan.cues), lambda index: self.show.cues[index], id="cues")
                 yield SegmentLine(id="segment")
                 yield HealthLine(id="health")
             with Vertical(id="side"):
@@ -164,6 +161,7 @@ class MainScreen(Screen[None]):
         """Redraw what `changes` touch, then the status (header, standby box, lines, panels)."""
         if not self._ready:
             return
+        self.show = self.engine.snapshot()
         cues = self.query_one(CueList)
         if changes.playhead or everything:
             self._follow_playhead(cues)
@@ -176,37 +174,38 @@ class MainScreen(Screen[None]):
         if changes.received:
             for log in self.query(ReceivedLog):
                 log.add(changes.received)
-        self.draw_status(devices=changes.devices or everything)
+        self.draw_status(devices=changes.devices or everything, fresh=False)
 
     def _follow_playhead(self, cues: CueList) -> None:
         """The list follows the playhead, unless the caller is browsing elsewhere (then the selection stays)."""
-        playhead = self.engine.playhead if self.engine.playhead < len(self.engine.cues) else -1
+        playhead = self.show.playhead if self.show.playhead is not None else -1
         following = cues.cursor == cues.playhead
         cues.playhead = playhead
         if following and playhead >= 0:
             cues.cursor = playhead
             cues.show(playhead)
 
-    def draw_status(self, *, devices: bool = True) -> None:
-        """Redraw the header, the standby box, the status lines and the side panels."""
-        engine, feed = self.engine, self.feed
-        now = engine.clock.now_ns()
-        held_for = now - engine.held_since if engine.held_since is not None else 0
-        clocks = engine.clocks()  # the next automatic cue is found among the active cues only: cheap
+    def draw_status(self, *, devices: bool = True, fresh: bool = True) -> None:
+        """Redraw the header, the standby box, the status lines and the side panels (from a new snapshot
+        unless `fresh` is False: the one redraw() just took)."""
+        if fresh:
+            self.show = self.engine.snapshot()  # a snapshot reuses its cue tuple while no cue changed: cheap
+        show, feed = self.show, self.feed
+        now, clocks = show.at_ns, show.clocks
         self.query_one(ShowHeader).show(
             HeaderState(
-                engine.plan.show.info.title,
+                show.title,
                 clocks.time_of_day_ns,
                 clocks.show_elapsed_ns,
                 clocks.show_over_ns,
-                held=engine.held,
-                held_for_ns=held_for,
-                panicked=feed.panicked,
+                held=show.held,
+                held_for_ns=show.held_for_ns,
+                panicked=show.panicked,
                 rehearsal=self.rehearsal,
             )
         )
-        self.query_one(StandbyPanel).show(self._standby_state(now, clocks))
-        self.query_one(SegmentLine).show(clocks, self._timecode(now))
+        self.query_one(StandbyPanel).show(self._standby_state(show))
+        self.query_one(SegmentLine).show(clocks, self._timecode(show))
         timing = self._timing(now)
         device_list = list(feed.devices.values())
         self.query_one(HealthLine).show(device_list, timing)
@@ -214,55 +213,49 @@ class MainScreen(Screen[None]):
         if devices or now % 1_000_000_000 < 1_000_000_000 // CLOCK_HZ:  # "3s ago" moves once a second
             self.query_one(DevicePanel).show(device_list, now)
 
-    def _standby_state(self, now: int, clocks: ClockSnapshot) -> StandbyState:
-        engine, feed = self.engine, self.feed
-        index = engine.playhead
-        indicator = feed.indicator(now)
+    def _standby_state(self, show: ShowSnapshot) -> StandbyState:
+        feed, plan = self.feed, self.engine.plan
         notice = feed.notice
-        lights = tuple(
-            LightState(light.dept, light.light, key_of(self.dept_keys, light.dept))
-            for light in engine.handshake.lights()
-        )
+        lights = tuple(LightState(d.dept, d.light, key_of(self.dept_keys, d.dept)) for d in show.departments)
         refused = notice is not None and notice.kind == "refused"
         base = StandbyState(  # typed, so a misspelt field fails mypy, not the 10 Hz redraw
-            indicator=indicator,
+            indicator=feed.indicator(show),
             cue=None,
             lights=lights,
-            next_auto=self._next_auto(clocks),
+            next_auto=self._next_auto(show),
             refused_command=notice.command if notice is not None and refused else "",
             refused_reason=notice.text.removeprefix("GO refused: ") if notice is not None and refused else "",
             go_text=notice.text if notice is not None and notice.kind == "go" else "",
             ack_prompt=self._ack_prompt() if self.ack_mode else "",
-            flash_on=(now // FLASH_NS) % 2 == 0,
+            flash_on=(show.at_ns // FLASH_NS) % 2 == 0,
         )
-        if index >= len(engine.cues):
+        cue = show.standby
+        if cue is None:
             return base
-        compiled = engine.cues[index]
+        compiled = plan.cues[cue.index]
         notes = compiled.cue.notes or ""
         if (
             not notes
             and compiled.segment is not None
-            and (index == 0 or engine.cues[index - 1].segment != compiled.segment)
+            and (cue.index == 0 or plan.cues[cue.index - 1].segment != compiled.segment)
         ):
-            segment = next((s for s in engine.plan.show.segments if s.id == compiled.segment), None)
+            segment = next((s for s in plan.show.segments if s.id == compiled.segment), None)
             if segment is not None and segment.notes:
                 notes = f"(segment {segment.title}) {segment.notes}"
         return dataclasses.replace(
             base,
-            cue=engine.cue_view(index),
+            cue=cue,
             standby_text=compiled.cue.standby_text,
             notes=notes.strip(),
-            devices_down=self._devices_down(index),
+            devices_down=self._devices_down(show),
         )
 
-    def _devices_down(self, index: int) -> tuple[str, ...]:
+    def _devices_down(self, show: ShowSnapshot) -> tuple[str, ...]:
         """Devices the next GO sends to (the standby cue and the chain behind it) that are down."""
-        engine = self.engine
-        used = set(engine.cues[index].devices)
-        for j in range(index + 1, len(engine.cues)):
-            if not is_chained(engine.cues[j].cue.go):
-                break
-            used |= engine.cues[j].devices
+        cues = self.engine.plan.cues
+        used: set[str] = set()
+        for index in show.next_go:
+            used |= cues[index].devices
         down = []
         for name in sorted(used):
             health = self.feed.devices.get(name)
@@ -270,29 +263,19 @@ class MainScreen(Screen[None]):
                 down.append(f"{name}: {health.detail or 'offline'}")
         return tuple(down)
 
-    def _next_auto(self, clocks: ClockSnapshot) -> str:
-        engine, feed = self.engine, self.feed
-        if engine.held:
-            if feed.held_next_auto is None:
-                return ""
-            cue, remaining = feed.held_next_auto
-            return f"{self._cue_name(cue)} in {countdown(remaining)} (held)"
-        if clocks.next_auto_cue is None or clocks.next_auto_in_ns is None:
+    def _next_auto(self, show: ShowSnapshot) -> str:
+        upcoming = show.next_auto
+        if upcoming is None:
             return ""
-        return f"{self._cue_name(clocks.next_auto_cue)} in {countdown(clocks.next_auto_in_ns)}"
+        return f"{upcoming.dept} {upcoming.cue} in {countdown(upcoming.in_ns)}" + (" (held)" if upcoming.held else "")
 
-    def _cue_name(self, cue: str) -> str:
-        index = self.engine.plan.index_of(cue)
-        return f"{self.engine.cues[index].cue.dept} {cue}" if index is not None else cue
-
-    def _timecode(self, now: int) -> str | None:
-        if not self.uses_timecode:
-            return None
-        source = self.engine.timecode
-        position = source.position()
+    def _timecode(self, show: ShowSnapshot) -> str | None:
+        position = show.timecode
         if position is None:
+            return None
+        if position.frame is None:
             return "--:--:--:--"
-        text = timecode(frame_at(position, now, source.rate), source.rate)
+        text = timecode(position.frame, self.engine.plan.show.info.fps)
         return text if position.rolling else f"{text} stopped"
 
     def _timing(self, now: int) -> TimingState:
@@ -340,11 +323,10 @@ class MainScreen(Screen[None]):
 
     def action_go(self) -> None:
         """GO: fire the cue on standby."""
-        index = self.engine.playhead
-        refusal = self._command("go", lambda: self.engine.go("operator"))
-        if refusal is None and index < len(self.engine.cues):
-            compiled = self.engine.cues[index]
-            self.feed.go_taken(compiled.id, compiled.cue.dept)
+        standby = self.engine.snapshot().standby
+        refusal = self._command("go", lambda: self.engine.go(Source.OPERATOR))
+        if refusal is None and standby is not None:
+            self.feed.go_taken(standby.id, standby.dept)
         self._now_redraw()
 
     def action_panic(self) -> None:
@@ -354,7 +336,7 @@ class MainScreen(Screen[None]):
 
     def action_hold(self) -> None:
         """Hold, or resume when held."""
-        if self.engine.held:
+        if self.engine.snapshot().held:
             self._command("resume", self.engine.resume)
         else:
             self._command("hold", lambda: self.engine.hold("held by the caller"))
@@ -388,18 +370,20 @@ class MainScreen(Screen[None]):
             self._move_standby(steps)
 
     def _move_standby(self, steps: int) -> None:
-        engine, count = self.engine, len(self.engine.cues)
+        engine, show = self.engine, self.engine.snapshot()
+        cues = show.cues
         step = 1 if steps > 0 else -1
-        target = engine.playhead
+        playhead = show.playhead if show.playhead is not None else len(cues)
+        target = playhead
         for _ in range(abs(steps)):
             following = target + step
-            while 0 <= following < count and engine.runs[following].state is CueState.ARMED:
+            while 0 <= following < len(cues) and cues[following].state is CueState.ARMED:
                 following += step  # an armed cue fires by itself: standing it by would only fire it twice
-            if not 0 <= following < count:
+            if not 0 <= following < len(cues):
                 break
             target = following
-        if target != engine.playhead:
-            cue = engine.cues[target].id
+        if target != playhead:
+            cue = cues[target].id
             self._command("standby", lambda: engine.standby(cue))
         elif step < 0:
             self._command("standby", engine.back)  # at the top: refused, and says why
@@ -410,8 +394,8 @@ class MainScreen(Screen[None]):
     def action_standby_selected(self) -> None:
         """Put the selected cue on standby."""
         cues = self.query_one(CueList)
-        if 0 <= cues.cursor < len(self.engine.cues):
-            cue = self.engine.cues[cues.cursor].id
+        if 0 <= cues.cursor < len(self.engine.plan.cues):
+            cue = self.engine.plan.cues[cues.cursor].id
             self._command("standby", lambda: self.engine.standby(cue))
         self._reselect()
 
@@ -457,14 +441,14 @@ class MainScreen(Screen[None]):
     def action_browse(self, pages: int) -> None:
         """Move the selection by pages (the standby stays)."""
         cues = self.query_one(CueList)
-        self.action_browse_to(max(0, min(len(self.engine.cues) - 1, cues.cursor + pages * cues.rows_visible)))
+        self.action_browse_to(max(0, min(len(self.engine.plan.cues) - 1, cues.cursor + pages * cues.rows_visible)))
 
     def action_browse_to(self, index: int) -> None:
         """Select cue `index` (-1: the last)."""
         cues = self.query_one(CueList)
-        if not self.engine.cues:
+        if not self.engine.plan.cues:
             return
-        cues.cursor = index if index >= 0 else len(self.engine.cues) - 1
+        cues.cursor = index if index >= 0 else len(self.engine.plan.cues) - 1
         cues.show(cues.cursor)
 
     @on(CueList.RowClicked)
@@ -483,10 +467,10 @@ class MainScreen(Screen[None]):
 
     def show_running(self) -> bool:
         """True while quitting would stop something: the show started, or a cue waits to fire by itself."""
-        engine = self.engine
-        if engine.ended:
+        show = self.engine.snapshot()
+        if show.ended:
             return False
-        return engine.showclock.show_started_ns is not None or engine.next_auto() is not None
+        return show.started or show.next_auto is not None
 
     def action_request_quit(self) -> None:
         """Quit; while the show is running, only after the caller confirms."""
@@ -499,7 +483,7 @@ class MainScreen(Screen[None]):
 
     def quit_now(self) -> None:
         """Stop the show (nothing more fires) and leave the console."""
-        if not self.engine.ended:
+        if not self.engine.snapshot().ended:
             self._command("quit", lambda: self.engine.quit("quit from the console"))
         if self.quit_callback is not None:
             self.quit_callback()

@@ -1,7 +1,7 @@
 """Provides `CueList`: the show's cues, drawn line by line so a 10,000-cue show costs what is visible.
 
 Only the rows on screen are ever rendered (Textual's line API: `render_line` per visible line),
-each from the engine's `cue_view(i)` snapshot, and a rendered row is kept until its cue, the
+each from the cue's `CueSnapshot` in the latest show snapshot, and a rendered row is kept until its cue, the
 cursor, the playhead or the width changes. An event touching one cue refreshes that one line.
 """
 
@@ -19,7 +19,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from showcall.engine.cues import CueView
+from showcall.engine.snapshot import CueSnapshot, CueState
 from showcall.tui.data.text import ellipsize, lateness
 
 MARKER, CUE, DEPT, TRIGGER, STATE, LATE = 2, 7, 6, 15, 10, 8
@@ -29,15 +29,15 @@ CACHE_ROWS = 400
 """Rendered rows kept; several screens' worth, so scrolling back and forth does not re-render."""
 
 
-def state_word(view: CueView) -> str:
+def state_word(view: CueSnapshot, *, standby: bool = False) -> str:
     """The word in the STATE column (colour is never the only signal)."""
-    if view.standby:
+    if standby:
         return "STANDBY"
-    if view.state == "pending" and view.reason.startswith("missed"):
+    if view.state is CueState.PENDING and view.missed:
         return "missed"
-    if view.state == "failed":
+    if view.state is CueState.FAILED:
         return "FAILED"
-    return view.state
+    return view.state.value
 
 
 class CueList(ScrollView, can_focus=False):
@@ -84,11 +84,11 @@ class CueList(ScrollView, can_focus=False):
             self.index = index
             super().__init__()
 
-    def __init__(self, count: int, view: Callable[[int], CueView], *, id: str | None = None) -> None:
+    def __init__(self, count: int, view: Callable[[int], CueSnapshot], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.count = count
         self._view = view
-        self._cache: dict[int, tuple[tuple[int, bool, CueView], Strip]] = {}
+        self._cache: dict[int, tuple[tuple[int, bool, bool, CueSnapshot], Strip]] = {}
         self.virtual_size = Size(0, count + 1)
 
     # ---- geometry -----------------------------------------------------------------------------
@@ -130,7 +130,8 @@ class CueList(ScrollView, can_focus=False):
         top = self.first_visible
         for index in range(top, min(self.count, top + self.rows_visible)):
             cached = self._cache.get(index)
-            if cached is None or cached[0] != (width, index == self.cursor, self._view(index)):
+            key = (width, index == self.cursor, index == self.playhead, self._view(index))
+            if cached is None or cached[0] != key:
                 self.refresh_line(index + 1)
 
     def watch_playhead(self, old: int, new: int) -> None:
@@ -150,13 +151,13 @@ class CueList(ScrollView, can_focus=False):
         if index >= self.count:
             return Strip.blank(width, self.rich_style)
         view = self._view(index)
-        key = (width, index == self.cursor, view)
+        key = (width, index == self.cursor, index == self.playhead, view)
         cached = self._cache.get(index)
         if cached is not None and cached[0] == key:
             return cached[1]
         if len(self._cache) > CACHE_ROWS:
             self._cache.clear()
-        strip = self._row(view, width, cursor=index == self.cursor)
+        strip = self._row(view, width, cursor=index == self.cursor, standby=index == self.playhead)
         self._cache[index] = (key, strip)
         return strip
 
@@ -169,23 +170,23 @@ class CueList(ScrollView, can_focus=False):
         )  # fmt: skip
         return Strip([Segment(text[:width], style)]).adjust_cell_length(width, self.rich_style)
 
-    def _row(self, view: CueView, width: int, *, cursor: bool) -> Strip:
+    def _row(self, view: CueSnapshot, width: int, *, cursor: bool, standby: bool) -> Strip:
         base = self.rich_style
-        if view.standby:
+        if standby:
             base += self.get_component_rich_style("cue-list--playhead")
-        if cursor and not view.standby:
+        if cursor and not standby:
             base += self.get_component_rich_style("cue-list--cursor")
-        state = state_word(view)
+        state = state_word(view, standby=standby)
         state_style = Style()
-        if view.state in {"complete"} and not view.standby:
+        if view.state is CueState.COMPLETE and not standby:
             base += self.get_component_rich_style("cue-list--done")
-        elif view.state == "armed":
+        elif view.state is CueState.ARMED:
             state_style = self.get_component_rich_style("cue-list--armed")
-        elif view.state == "fired":
+        elif view.state is CueState.FIRED:
             state_style = self.get_component_rich_style("cue-list--fired")
-        elif view.state == "failed" or state == "missed":
+        elif view.state is CueState.FAILED or state == "missed":
             state_style = self.get_component_rich_style("cue-list--failed")
-        marker = "▶ " if view.standby else ("› " if cursor else "  ")
+        marker = "▶ " if standby else ("› " if cursor else "  ")
         label = max(5, width - FIXED)
         text = Text.assemble(
             marker,

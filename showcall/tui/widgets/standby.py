@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widget import Widget
 
-from showcall.engine.cues import CueView
-from showcall.engine.handshake import Light
+from showcall.engine.snapshot import CueSnapshot, Light
 from showcall.tui.data.feed import Indicator
 
 LIGHT_MARK = {Light.STANDBY: "▣", Light.ACKED: "■", Light.GO: "●", Light.IDLE: "·"}
@@ -36,7 +35,7 @@ class StandbyState:
     """Everything the box shows."""
 
     indicator: Indicator
-    cue: CueView | None
+    cue: CueSnapshot | None
     standby_text: str = ""
     lights: tuple[LightState, ...] = ()
     next_auto: str = ""

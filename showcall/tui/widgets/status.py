@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widget import Widget
 
-from showcall.engine.showclock import ClockSnapshot
+from showcall.engine.snapshot import ClockSnapshot
 from showcall.tui.data.feed import DeviceHealth
 from showcall.tui.data.text import clock, ellipsize, lateness, signed
 

@@ -1,4 +1,4 @@
-"""Provides the run-of-show clocks: show elapsed, each segment planned against actual, over/under.
+"""Provides `RunOfShow`: the run-of-show clocks: show elapsed, each segment planned against actual, over/under.
 
 Planned times come from the show's `start` and each segment's hard `start` or the end of the one
 before; actual times are when each segment's first cue fired. Over/under is positive when the
@@ -7,43 +7,12 @@ show runs behind ("over") and negative when ahead ("under").
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from showcall.compile.plan import Plan
-from showcall.engine.wallclock import show_relative
+from showcall.engine.snapshot import ClockSnapshot, SegmentClock
+from showcall.model.times import show_relative
 
 
-@dataclass(frozen=True)
-class SegmentClock:
-    """One segment's planned and actual times (ns; planned relative to the show's planned start)."""
-
-    id: str
-    title: str
-    planned_offset_ns: int | None
-    planned_duration_ns: int | None
-    actual_start_ns: int | None  # monotonic
-    actual_end_ns: int | None
-
-
-@dataclass(frozen=True)
-class ClockSnapshot:
-    """Everything the console's clock line shows, computed at `now_ns`."""
-
-    now_ns: int
-    time_of_day_ns: int
-    show_elapsed_ns: int | None
-    show_over_ns: int | None
-    segment: SegmentClock | None
-    segment_elapsed_ns: int | None
-    segment_remaining_ns: int | None
-    segment_over_ns: int | None
-    next_segment: SegmentClock | None
-    next_auto_cue: str | None
-    next_auto_in_ns: int | None
-    held_ns: int
-
-
-class ShowClock:
+class RunOfShow:
     """Tracks when segments actually started, and computes the clocks on demand."""
 
     def __init__(self, plan: Plan) -> None:

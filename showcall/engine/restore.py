@@ -1,0 +1,88 @@
+"""Provides `restore`: a crashed run's log put back into a new engine, so nothing fires twice.
+
+Every cue the log says fired is marked fired (or complete); only the messages it had not sent go to the timing
+core (at once and reported late if their time has passed, else at their time); follow/after chains are re-armed
+from the logged fire times; the playhead goes back where it was. Logged times are the crashed run's
+CLOCK_MONOTONIC, which restarts at boot: each is carried over through the wall clock of the run that logged it.
+A held show comes back held, with what it must still send parked until resume.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from showcall.compile.plan import Plan
+from showcall.engine.book import CueBook
+from showcall.engine.clock import Clock
+from showcall.engine.cues import CueState, Source
+from showcall.engine.hold import Parking
+from showcall.engine.replay import Replay
+from showcall.engine.runofshow import RunOfShow
+from showcall.engine.triggers import is_chained
+from showcall.model.times import DAY_NS
+
+Fire = Callable[[int, int, Source], None]
+Complete = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Restored:
+    """Where the restored show stands: the playhead's cue index."""
+
+    playhead: int
+
+
+def restore(
+    replay: Replay,
+    *,
+    plan: Plan,
+    book: CueBook,
+    clock: Clock,
+    run_of_show: RunOfShow,
+    parking: Parking,
+    fire: Fire,
+    complete: Complete,
+) -> Restored:
+    """Mark what the log says fired; send what those cues had not sent; re-arm their chains (see module docstring)."""
+    cues = plan.cues
+    now, wall_offset = clock.now_ns(), clock.wall_ns() - clock.now_ns()
+    held_since = now if replay.held else None
+    fired = {
+        index: (record, record.fire_ns + (record.wall_offset_ns - wall_offset if record.wall_offset_ns else 0))
+        for cue_id, record in replay.fired.items()
+        if (index := plan.index_of(cue_id)) is not None
+    }
+    for index, (record, fire_ns) in sorted(fired.items()):
+        book.restore(index, record.source, fire_ns, complete=record.complete)
+        run_of_show.cue_fired(cues[index].segment, fire_ns, (clock.time_of_day_ns() - (now - fire_ns)) % DAY_NS)
+        if record.complete:
+            continue
+        unsent = [
+            (number, fire_ns + message.offset_ns)
+            for number, message in enumerate(cues[index].messages)
+            if number not in record.sent
+        ]
+        if not unsent:
+            complete(index)
+        elif held_since is not None:
+            parking.adopt(index, unsent)
+        else:
+            book.schedule(index, unsent)  # what is overdue goes at once, reported late
+    for index, (_, fire_ns) in sorted(fired.items()):
+        following = index + 1
+        if following < len(cues) and following not in fired and is_chained(cues[following].cue.go):
+            chain = book.chain(index, fire_ns)
+            if chain and book.runs[chain[0][0]].state is CueState.PENDING:
+                first, at, source = chain[0]
+                if held_since is not None:
+                    parking.defer(first, at, source)
+                else:
+                    fire(first, at, source)
+    last_fired = max(fired, default=-1)
+    playhead = None
+    if replay.playhead_known:
+        playhead = plan.index_of(replay.playhead) if replay.playhead is not None else len(cues)
+    if playhead is None or playhead in fired:  # unknown, or it fired after the last standby was logged
+        playhead = book.next_pending(max(last_fired, playhead if playhead is not None else -1))
+    return Restored(playhead)
