@@ -96,6 +96,16 @@ def build_parser() -> argparse.ArgumentParser:
         "would, answers as the device does, and prints what it receives and how its state changes until Ctrl-C.",
     )
 
+    lazy(
+        "doctor",
+        module="showcall.commands.doctor",
+        help="check this machine (and a show's devices) is ready for the show",
+        description="A show-day check: real-time priority, CPU governor, power, timer slack, clocksource, "
+        "CPUs, busy processes and the event log's disk on this machine; with FILE, that the show loads and "
+        "that each of its devices answers one probe. Each item is OK, WARN or FAIL, with the fix. "
+        "Exit 0 when nothing is FAIL, 1 when something is (--strict: or WARN), 2 on a usage error.",
+    )
+
     p = commands.add_parser(
         "bench",
         help="measure showcall: show loading, the timing core, the engine",

@@ -25,6 +25,7 @@ from rich.text import Text
 from textual.app import App
 from textual.binding import Binding, BindingType
 
+from showcall.doctor import Item, Level, worst_machine_item
 from showcall.engine.engine import Engine
 from showcall.errors import ShowFileError
 from showcall.timing.api import Scheduler
@@ -40,13 +41,15 @@ CRASH_EXIT = 70
 @dataclass
 class ShowLink:
     """What the console drives: the engine, the scheduler it reports through, and in rehearsal the
-    simulators. `start` (if given) is called once the console listens, so it sees the first events."""
+    simulators. `start` (if given) is called once the console listens, so it sees the first events;
+    `doctor` (if given) says the machine's worst problem, shown once at start-up."""
 
     engine: Engine
     scheduler: Scheduler
     simulators: SimulatorFeed | None = None
     rehearsal: bool = False
     start: Callable[[], None] | None = None
+    doctor: Callable[[], Item | None] | None = None
 
     @classmethod
     def of_session(cls, session: ShowSession) -> ShowLink:
@@ -57,6 +60,7 @@ class ShowLink:
             simulators=session.simulators,
             rehearsal=session.options.sim,
             start=session.start,
+            doctor=lambda: worst_machine_item(session.path),
         )
 
 
@@ -89,6 +93,15 @@ class ConsoleApp(App[int]):
         self.push_screen(self.main_screen)
         if self.link.start is not None:
             self.link.start()
+        item = self.link.doctor() if self.link.doctor is not None else None
+        if item is not None:
+            self.notify(
+                f"{item.title}: {item.found}\nRun `showcall doctor` for details and the fix.",
+                title=f"doctor: {item.level.name}",
+                severity="error" if item.level is Level.FAIL else "warning",
+                timeout=20,
+                markup=False,
+            )
 
     def action_request_quit(self) -> None:
         """Quit as `q` does, whatever screen is on top."""
