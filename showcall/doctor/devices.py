@@ -176,17 +176,18 @@ def device_item(p: DeviceProbe) -> Item:
     return _port_item(p, _device(p, Level.FAIL, "not probed", "run `showcall doctor` again"))
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def show_item(loaded: LoadedShow) -> Item:
     """The show file loads and compiles (FAIL with each problem as `showcall check` prints it)."""
     if loaded.ok and loaded.plan is not None:
         plan = loaded.plan
-        found = f"{loaded.display}: loads, {len(plan.cues)} cues, {len(plan.devices)} devices"
+        found = f"loads: {_count(len(plan.cues), 'cue')}, {_count(len(plan.devices), 'device')}"
         data = {"path": loaded.display, "cues": len(plan.cues), "devices": len(plan.devices)}
         return Item(GROUP_SHOW, "show", "show file", Level.OK, found, data=data)
-    count = len(loaded.problems)
-    found = (
-        f"{loaded.display}: {count} problem{'s' if count != 1 else ''}: the show will not start (devices not probed)"
-    )
+    found = f"{_count(len(loaded.problems), 'problem')}: the show will not start (devices not probed)"
     fix = f"fix each problem listed (`showcall check {loaded.display}` lists them too)"
     detail = tuple(str(problem) for problem in loaded.problems)
     data = {"path": loaded.display, "problems": [problem.as_dict() for problem in loaded.problems]}

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from showcall.doctor.machine import BUSY_PERCENT, UNLIMITED, BusyProcess, MachineFacts, PowerSupply
 
-__all__ = ["current_user", "gather_machine", "nearest_existing", "read_busy", "read_cpu_times"]
+__all__ = ["current_timer_slack", "current_user", "gather_machine", "nearest_existing", "read_busy", "read_cpu_times"]
 
 PR_SET_TIMERSLACK = 29
 PR_GET_TIMERSLACK = 30
@@ -73,7 +73,8 @@ def _libc() -> ctypes.CDLL | None:
         return None
 
 
-def _timer_slack() -> int | None:
+def current_timer_slack() -> int | None:
+    """This thread's timer slack in ns, or None where prctl is not available."""
     libc = _libc()
     if libc is None or not hasattr(libc, "prctl") or not sys.platform.startswith("linux"):
         return None
@@ -89,7 +90,7 @@ def _trial(try_fifo: bool) -> tuple[str | None, int | None]:
         libc = _libc()
         if libc is not None and hasattr(libc, "prctl") and sys.platform.startswith("linux"):
             libc.prctl(PR_SET_TIMERSLACK, ctypes.c_ulong(1), 0, 0, 0)
-            outcome["slack"] = _timer_slack()
+            outcome["slack"] = current_timer_slack()
         if not try_fifo:
             return
         try:
@@ -220,7 +221,7 @@ def gather_machine(log_dir: Path, *, sample_s: float | None = 0.5, root: Path = 
     try_fifo = runtime != 0
     refusal, slack_set = _trial(try_fifo)
     if not try_fifo:
-        refusal = None if os.geteuid() == 0 or cap or rt_soft != 0 else "Operation not permitted"
+        refusal = None if cap or rt_soft != 0 else "Operation not permitted"
     clock = root / "sys/devices/system/clocksource/clocksource0"
     free, writable, problem = _log_facts(log_dir)
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -239,7 +240,7 @@ def gather_machine(log_dir: Path, *, sample_s: float | None = 0.5, root: Path = 
         rt_period_us=_int(_read(root / "proc/sys/kernel/sched_rt_period_us")),
         governors=_governors(root),
         power=_power(root),
-        timer_slack_ns=_timer_slack(),
+        timer_slack_ns=current_timer_slack(),
         timer_slack_set=slack_set,
         clocksource=_read(clock / "current_clocksource"),
         clocksources_available=tuple(_read(clock / "available_clocksource").split()),

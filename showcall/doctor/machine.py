@@ -35,7 +35,7 @@ BUSY_PERCENT = 20.0
 """Another process using more than this share of one CPU is named."""
 LOW_BATTERY_PERCENT = 20
 LOG_FAIL_BYTES = 20 * 1024 * 1024
-"""Under this a long show's log may not fit: every message sent is a ~250-byte line."""
+"""Under this a long show's log may not fit: each message sent is a ~140-byte line (measured), each cue more."""
 LOG_WARN_BYTES = 500 * 1024 * 1024
 GOOD_CLOCKSOURCE = "tsc"
 UNLIMITED = -1
@@ -139,15 +139,14 @@ def check_realtime(f: MachineFacts) -> Item:
     }
     title = "real-time priority"
     if f.fifo_refusal is None:
-        if f.euid == 0:
-            why = "running as root"
-        elif f.cap_sys_nice:
-            why = "CAP_SYS_NICE"
+        if f.cap_sys_nice:
+            why = "running as root" if f.euid == 0 else "CAP_SYS_NICE"
         else:
             why = f"RLIMIT_RTPRIO {_limit(f.rtprio_soft)}"
         return _item("realtime", title, Level.OK, f"SCHED_FIFO allowed ({why})", data=data)
     limits = f"RLIMIT_RTPRIO {_limit(f.rtprio_soft)}, {'' if f.cap_sys_nice else 'no '}CAP_SYS_NICE"
-    if f.rtprio_soft != 0 or f.cap_sys_nice or f.euid == 0:
+    # Root's power here is CAP_SYS_NICE and nothing else: a root without it (a container) is refused too.
+    if f.rtprio_soft != 0 or f.cap_sys_nice:
         # The limits allow it and the kernel still refused: real-time group scheduling gives this session's
         # control group no real-time time (cpu.rt_runtime_us 0), which no limit changes.
         return _item(
@@ -159,14 +158,14 @@ def check_realtime(f: MachineFacts) -> Item:
             "(cpu.rt_runtime_us) or start showcall from a login session outside it",
             data=data,
         )
-    return _item(
-        "realtime",
-        title,
-        Level.WARN,
-        f"SCHED_FIFO not allowed ({limits}): the timing core runs unprivileged, sends can be ms late under load",
-        _rt_fix(f),
-        data=data,
-    )
+    fix = _rt_fix(f)
+    if f.euid == 0:
+        fix = (
+            "this root has no CAP_SYS_NICE (a container?): start it with the capability (docker run "
+            f"--cap-add=sys_nice), or {fix[:1].lower()}{fix[1:]}"
+        )
+    found = f"SCHED_FIFO not allowed ({limits}): the timing core runs unprivileged, sends can be ms late under load"
+    return _item("realtime", title, Level.WARN, found, fix, data=data)
 
 
 def check_rt_throttling(f: MachineFacts) -> Item:
@@ -239,7 +238,8 @@ def check_power(f: MachineFacts) -> Item:
     if not f.power:
         return _item("power", title, Level.OK, "no battery or mains sensor (a desktop or a virtual machine)", data=data)
     if not discharging:
-        found = "on mains power" if on_mains or not batteries else "battery not discharging"
+        states = ", ".join(sorted({b.status.lower() for b in batteries if b.status})) or "not discharging"
+        found = "on mains power" if on_mains or not batteries else f"battery {states}"
         return _item("power", title, Level.OK, found + (f" ({charge})" if charge else ""), data=data)
     plug = "plug in the power supply (and check the socket is live) before the show"
     low = [b for b in batteries if b.capacity is not None and b.capacity < LOW_BATTERY_PERCENT]
@@ -269,7 +269,7 @@ def check_timer_slack(f: MachineFacts) -> Item:
 
 
 _CLOCK_WHY = {
-    "hpet": "every clock read is a system call (~1 µs, not ~20 ns)",
+    "hpet": "every clock read is a system call (around 1 µs, not tens of ns)",
     "acpi_pm": "every clock read is a slow system call (several µs)",
     "jiffies": "the clock only moves once per tick (ms)",
     "kvm-clock": "a virtual machine's clock: reads are fast, but the VM shares its CPUs with the host",

@@ -99,7 +99,7 @@ class ConsoleApp(App[int]):
                 f"{item.title}: {item.found}\nRun `showcall doctor` for details and the fix.",
                 title=f"doctor: {item.level.name}",
                 severity="error" if item.level is Level.FAIL else "warning",
-                timeout=20,
+                timeout=15,
                 markup=False,
             )
 
