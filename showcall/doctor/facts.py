@@ -21,7 +21,15 @@ from pathlib import Path
 
 from showcall.doctor.machine import BUSY_PERCENT, UNLIMITED, BusyProcess, MachineFacts, PowerSupply
 
-__all__ = ["current_timer_slack", "current_user", "gather_machine", "nearest_existing", "read_busy", "read_cpu_times"]
+__all__ = [
+    "current_timer_slack",
+    "current_user",
+    "describe_process",
+    "gather_machine",
+    "nearest_existing",
+    "read_busy",
+    "read_cpu_times",
+]
 
 PR_SET_TIMERSLACK = 29
 PR_GET_TIMERSLACK = 30
@@ -169,23 +177,31 @@ def read_busy(
             continue
         percent = 100.0 * (used - before[pid][1]) / ticks / (t1 - t0)
         if percent > threshold:
-            busy.append(BusyProcess(pid, _describe(root, pid, name), percent))
+            busy.append(BusyProcess(pid, describe_process(root, pid, name), percent))
     return tuple(sorted(busy, key=lambda b: -b.percent))
 
 
 _INTERPRETERS = ("python", "node", "java", "ruby", "perl", "sh", "bash", "dash")
+_TAKES_VALUE = {b"-W", b"-X", b"-Q", b"-O"}
 
 
-def _describe(root: Path, pid: int, name: str) -> str:
-    """`name`, and for an interpreter its script: `python3 pytest` says more than `python3`."""
+def describe_process(root: Path, pid: int, name: str) -> str:
+    """`name`, and for an interpreter its script or module: `python3 pytest` says more than `python3`."""
     if not name.startswith(_INTERPRETERS):
         return name
     try:
-        args = (root / "proc" / str(pid) / "cmdline").read_bytes().split(b"\0")[1:]
+        args = iter((root / "proc" / str(pid) / "cmdline").read_bytes().split(b"\0")[1:])
     except OSError:
         return name
-    script = next((a for a in args if a and not a.startswith(b"-")), b"")
-    return f"{name} {Path(script.decode(errors='replace')).name}" if script else name
+    for arg in args:
+        if arg in (b"-c", b"-e"):  # code on the command line: no name to give
+            return name
+        if arg in _TAKES_VALUE:
+            next(args, None)
+        elif arg and not arg.startswith(b"-"):
+            script = Path(arg.decode(errors="replace").splitlines()[0]).name[:40]
+            return f"{name} {script}"
+    return name
 
 
 def nearest_existing(path: Path) -> Path:
