@@ -65,9 +65,7 @@ def show_digest(
             name: _device(show.devices.get(name), driver, endpoint) for name, (driver, endpoint) in devices.items()
         },
         "segments": [_segment(segment) for segment in show.segments],
-        "cues": [
-            _cue(cue, segment, messages) for cue, (segment, messages) in zip(show.all_cues(), cues, strict=True)
-        ],
+        "cues": [_cue(cue, segment, messages) for cue, (segment, messages) in zip(show.all_cues(), cues, strict=True)],
     }
     text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_refuse)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

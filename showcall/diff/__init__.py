@@ -1,4 +1,6 @@
-"""Provides show comparison: what changed between two shows, by department (`showcall diff`, "changed since the last run").
+"""Provides show comparison: what changed between two shows, by department.
+
+Used by `showcall diff`, and for "changed since the last run" in the console.
 
 Everything compares loaded, validated and compiled shows, never text: packs expanded, includes
 merged, every action as the device messages it compiles to. The modules:

@@ -15,7 +15,7 @@ JSON (`ShowDiff.as_json()`):
       "fields": [{"field": "label", "old": "Stage up", "new": "Stage up on the sting"}],
       "sends": [{"op": "removed", "device": "lx", "offset_ns": 0, "message": "/eos/cue/1/12/fire",
                  "bytes": "2f656f73..."}, {"op": "added", ...}]}]}],
- "show": [{"change": "changed", "kind": "device", "name": "lx",
+ "show": [{"change": "changed", "kind": "device", "name": "lx", "title": "",
            "fields": [{"field": "host", "old": "10.0.0.10", "new": "10.0.0.11"}], "touches": []}]}
 ```
 
@@ -115,13 +115,15 @@ class CueChange:
 
 @dataclass(frozen=True)
 class ItemChange:
-    """A show-wide change: the show block, a segment, device, department or pack."""
+    """A show-wide change: the show block, a segment, device, department or pack. `title` is a
+    segment's title or a department's name (the new one; the old one when removed), else empty."""
 
     kind: ChangeKind
     what: ItemKind
     name: str
     fields: tuple[FieldChange, ...] = ()
     touches: tuple[str, ...] = ()
+    title: str = ""
 
     def as_json(self) -> dict[str, Any]:
         """As plain data."""
@@ -129,6 +131,7 @@ class ItemChange:
             "change": self.kind,
             "kind": self.what,
             "name": self.name,
+            "title": self.title,
             "fields": [f.as_json() for f in self.fields],
             "touches": list(self.touches),
         }

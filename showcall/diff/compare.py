@@ -25,7 +25,7 @@ def compare(old: ShowRecord, new: ShowRecord) -> ShowDiff:
         for pack in each.change.changed_packs:
             touches[pack].append(each.change.name)
     for name, item in packs.items():
-        items.append(ItemChange(item.kind, item.what, item.name, item.fields, tuple(touches.get(name, ()))))
+        items.append(ItemChange(item.kind, item.what, item.name, item.fields, tuple(touches.get(name, ())), item.title))
 
     order = [*new.show.departments, *(code for code in old.show.departments if code not in new.show.departments)]
     order += sorted(code for code in by_dept if code not in order)  # not declared: cannot load, but never dropped

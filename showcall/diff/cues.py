@@ -126,11 +126,16 @@ def _match(old: list[_Entry], new: list[_Entry]) -> dict[int, int]:
 def _moved(pairs: dict[int, int]) -> set[int]:
     """The new indexes of matched cues outside the longest run that kept its order."""
     order = sorted(pairs)  # new indexes in firing order
-    olds = [pairs[j] for j in order]
-    tails: list[int] = []  # tails[k]: the smallest old index ending a rising run of length k + 1
-    tail_at: list[int] = []  # where in `olds` that tail is
-    back = [-1] * len(olds)
-    for at, value in enumerate(olds):
+    kept = rising_run([pairs[j] for j in order])
+    return {j for at, j in enumerate(order) if at not in kept}
+
+
+def rising_run(values: list[int]) -> set[int]:
+    """The positions in `values` of a longest strictly rising run (patience sorting, n log n)."""
+    tails: list[int] = []  # tails[k]: the smallest value ending a rising run of length k + 1
+    tail_at: list[int] = []  # where in `values` that tail is
+    back = [-1] * len(values)
+    for at, value in enumerate(values):
         k = bisect.bisect_left(tails, value)
         if k == len(tails):
             tails.append(value)
@@ -142,9 +147,9 @@ def _moved(pairs: dict[int, int]) -> set[int]:
     kept: set[int] = set()
     at = tail_at[-1] if tail_at else -1
     while at != -1:
-        kept.add(order[at])
+        kept.add(at)
         at = back[at]
-    return set(order) - kept
+    return kept
 
 
 def _after(entries: list[_Entry], index: int) -> str:

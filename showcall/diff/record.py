@@ -103,7 +103,9 @@ def show_to_json(record: ShowRecord) -> str:
         "showcall_show": RECORD_FORMAT,
         "digest": record.digest,
         "show": record.show.model_dump(mode="json", by_alias=True, exclude_unset=True),
-        "packs": {name: pack.model_dump(mode="json", by_alias=True, exclude_unset=True) for name, pack in record.packs.items()},
+        "packs": {
+            name: pack.model_dump(mode="json", by_alias=True, exclude_unset=True) for name, pack in record.packs.items()
+        },
         "cues": [
             {
                 "id": cue.id,
@@ -125,7 +127,7 @@ def show_from_json(text: str, where: str = "kept show") -> ShowRecord:
     except json.JSONDecodeError as exc:
         raise KeptShowError(f"{where}: not JSON ({exc.msg} at line {exc.lineno})") from exc
     if not isinstance(data, dict) or data.get("showcall_show") != RECORD_FORMAT:
-        raise KeptShowError(f"{where}: not a kept show (no \"showcall_show\": {RECORD_FORMAT})")
+        raise KeptShowError(f'{where}: not a kept show (no "showcall_show": {RECORD_FORMAT})')
     try:
         show = Show.model_validate(data["show"])
         packs = {str(name): Pack.model_validate(pack) for name, pack in data.get("packs", {}).items()}
@@ -143,7 +145,9 @@ def show_from_json(text: str, where: str = "kept show") -> ShowRecord:
         raise KeptShowError(f"{where}: damaged (its cue list does not match its show)")
     record = _with_digest(ShowRecord(show, cues, devices, packs))
     if record.digest != stored:
-        raise KeptShowError(f"{where}: damaged or from another showcall version (its content does not match its digest)")
+        raise KeptShowError(
+            f"{where}: damaged or from another showcall version (its content does not match its digest)"
+        )
     return record
 
 

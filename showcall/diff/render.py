@@ -24,7 +24,7 @@ WIDTH = 80
 MARKS = {"added": "+", "removed": "-", "changed": "~"}
 LEGEND = "+ added  - removed  ~ changed"
 _LABELS = {
-    "id": "number",
+    "id": "renumbered",
     "dept": "department",
     "position": "order",
     "go": "trigger",
@@ -67,7 +67,8 @@ def _cue(change: CueChange) -> list[str]:
 
 
 def _item(item: ItemChange) -> list[str]:
-    lines = _wrap(f"{MARKS[item.kind]} {item.what} {item.name}", "  ", "      ")
+    title = f"  {item.title}" if item.title else ""
+    lines = _wrap(f"{MARKS[item.kind]} {item.what} {item.name}{title}", "  ", "      ")
     for field in item.fields:
         lines += _field(field)
     if item.what == "pack" and item.kind != "added":
@@ -78,15 +79,16 @@ def _item(item: ItemChange) -> list[str]:
 def _field(field: FieldChange) -> list[str]:
     label = _LABELS.get(field.field, field.field)
     indent = "      "
-    if field.old is None or field.new is None:
-        return _wrap(f"{label}: {field.new if field.old is None else field.old}", indent, indent + "  ")
-    one = f"{indent}{label}: {field.old} -> {field.new}"
+    old, new = (None if value is None else value.strip() for value in (field.old, field.new))
+    if old is None or new is None:
+        return _wrap(f"{label}: {new if old is None else old}", indent, indent + "  ")
+    one = f"{indent}{label}: {old} -> {new}"
     if len(one) <= WIDTH and "\n" not in one:
         return [one]
     return [
         f"{indent}{label}:",
-        *_wrap(f"was: {field.old}", indent + "  ", indent + "       "),
-        *_wrap(f"now: {field.new}", indent + "  ", indent + "       "),
+        *_wrap(f"was: {old}", indent + "  ", indent + "       "),
+        *_wrap(f"now: {new}", indent + "  ", indent + "       "),
     ]
 
 

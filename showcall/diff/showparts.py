@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from showcall.diff.changes import FieldChange, ItemChange
+from showcall.diff.cues import rising_run
 from showcall.diff.record import DeviceFacts, ShowRecord
 from showcall.model.show import Department, DeviceConfig, Pack, Segment, ShowInfo
 
@@ -71,43 +73,49 @@ def compare_info(old: ShowInfo, new: ShowInfo) -> list[ItemChange]:
 
 def compare_segments(old: list[Segment], new: list[Segment]) -> tuple[list[ItemChange], dict[str, str]]:
     """Segment changes, and each matched old segment id -> its new id."""
-    new_ids = {segment.id for segment in new}
-    pairs = {s.id: s.id for s in old if s.id in new_ids}
-    left_new = [s for s in new if s.id not in pairs.values()]
-    titles_new = _unique({s.title: s.id for s in left_new}, [s.title for s in left_new])
-    left_old = [s for s in old if s.id not in pairs]
-    titles_old = _unique({s.title: s.id for s in left_old}, [s.title for s in left_old])
-    for title, old_id in titles_old.items():
-        if title in titles_new:
-            pairs[old_id] = titles_new[title]
-    old_by_id = {s.id: s for s in old}
-    new_by_id = {s.id: s for s in new}
-    new_index = {s.id: k for k, s in enumerate(new)}
-    matched_order = [old_id for old_id in (s.id for s in old) if old_id in pairs]
-    kept = _keeps_order([new_index[pairs[old_id]] for old_id in matched_order])
+    pairs = _match_segments(old, new)
+    new_to_old = {new_id: old_id for old_id, new_id in pairs.items()}
+    old_at = {segment.id: k for k, segment in enumerate(old)}
+    new_at = {segment.id: k for k, segment in enumerate(new)}
+    matched = [new_at[pairs[segment.id]] for segment in old if segment.id in pairs]
+    in_order = {matched[at] for at in rising_run(matched)}  # new indexes of the segments that kept their order
     items: list[ItemChange] = []
     for k, segment in enumerate(new):
-        old_id = next((o for o, n in pairs.items() if n == segment.id), None)
+        old_id = new_to_old.get(segment.id)
         if old_id is None:
             fields = [FieldChange("title", None, segment.title), FieldChange("position", None, _after(new, k))]
             fields += _segment_fields(None, segment)
-            items.append(ItemChange("added", "segment", segment.id, tuple(fields)))
+            items.append(ItemChange("added", "segment", segment.id, tuple(fields), title=segment.title))
             continue
-        before = old_by_id[old_id]
+        before = old[old_at[old_id]]
         f = _Fields()
         f.add("id", before.id, segment.id)
-        if new_index[segment.id] not in kept:
-            old_k = next(i for i, s in enumerate(old) if s.id == old_id)
-            f.items.append(FieldChange("position", _after(old, old_k), _after(new, k)))
+        if k not in in_order:
+            f.items.append(FieldChange("position", _after(old, old_at[old_id]), _after(new, k)))
         f.add("title", before.title, segment.title)
         f.items.extend(_segment_fields(before, segment))
         if f.items:
-            items.append(ItemChange("changed", "segment", segment.id, tuple(f.items)))
+            items.append(ItemChange("changed", "segment", segment.id, tuple(f.items), title=segment.title))
     for k, segment in enumerate(old):
         if segment.id not in pairs:
-            fields = (FieldChange("title", segment.title, None), FieldChange("position", _after(old, k), None))
-            items.append(ItemChange("removed", "segment", segment.id, fields))
+            gone = (FieldChange("title", segment.title, None), FieldChange("position", _after(old, k), None))
+            items.append(ItemChange("removed", "segment", segment.id, gone, title=segment.title))
     return items, pairs
+
+
+def _match_segments(old: list[Segment], new: list[Segment]) -> dict[str, str]:
+    """Old segment id -> new id: the same id, else (among the rest) the same title when it is unique."""
+    new_ids = {segment.id for segment in new}
+    pairs = {segment.id: segment.id for segment in old if segment.id in new_ids}
+    left_old = [segment for segment in old if segment.id not in pairs]
+    left_new = [segment for segment in new if segment.id not in pairs.values()]
+    old_titles = Counter(segment.title for segment in left_old)
+    new_titles = Counter(segment.title for segment in left_new)
+    by_title = {segment.title: segment.id for segment in left_new if new_titles[segment.title] == 1}
+    for segment in left_old:
+        if old_titles[segment.title] == 1 and segment.title in by_title:
+            pairs[segment.id] = by_title[segment.title]
+    return pairs
 
 
 def _segment_fields(old: Segment | None, new: Segment) -> list[FieldChange]:
@@ -125,21 +133,6 @@ def _segment_fields(old: Segment | None, new: Segment) -> list[FieldChange]:
 
 def _after(segments: list[Segment], index: int) -> str:
     return f"after {segments[index - 1].id}" if index else "first"
-
-
-def _unique(by_title: dict[str, str], titles: list[str]) -> dict[str, str]:
-    return {title: sid for title, sid in by_title.items() if titles.count(title) == 1}
-
-
-def _keeps_order(values: list[int]) -> set[int]:
-    """The values in the longest rising run of `values` (a handful of segments: the simple way)."""
-    if not values:
-        return set()
-    best: list[list[int]] = []
-    for k, value in enumerate(values):
-        run = max((best[m] for m in range(k) if values[m] < value), key=len, default=[])
-        best.append([*run, value])
-    return set(max(best, key=len))
 
 
 def compare_devices(
@@ -192,12 +185,12 @@ def compare_departments(old: dict[str, Department], new: dict[str, Department]) 
         for key in ("name", "operator", "key"):
             f.add(key, getattr(before, key) if before else None, getattr(dept, key))
         if before is None:
-            items.append(ItemChange("added", "department", code, tuple(f.items)))
+            items.append(ItemChange("added", "department", code, tuple(f.items), title=dept.name or ""))
         elif f.items:
-            items.append(ItemChange("changed", "department", code, tuple(f.items)))
-    for code in old:
+            items.append(ItemChange("changed", "department", code, tuple(f.items), title=dept.name or ""))
+    for code, dept in old.items():
         if code not in new:
-            items.append(ItemChange("removed", "department", code))
+            items.append(ItemChange("removed", "department", code, title=dept.name or ""))
     return items
 
 
@@ -270,7 +263,9 @@ def _compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "), default=str)
 
 
-def compare_show_parts(old: ShowRecord, new: ShowRecord) -> tuple[list[ItemChange], dict[str, str], dict[str, ItemChange]]:
+def compare_show_parts(
+    old: ShowRecord, new: ShowRecord
+) -> tuple[list[ItemChange], dict[str, str], dict[str, ItemChange]]:
     """The show block, segment, device and department changes; the segment id map; the pack changes."""
     items = compare_info(old.show.info, new.show.info)
     segments, segment_ids = compare_segments(old.show.segments, new.show.segments)
