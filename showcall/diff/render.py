@@ -71,7 +71,7 @@ def _item(item: ItemChange) -> list[str]:
     lines = _wrap(f"{MARKS[item.kind]} {item.what} {item.name}{title}", "  ", "      ")
     for field in item.fields:
         lines += _field(field)
-    if item.what == "pack" and item.kind != "added":
+    if item.what == "pack":
         lines += _wrap(f"touches: {', '.join(item.touches) or 'no cue'}", "      ", "        ")
     return lines
 
