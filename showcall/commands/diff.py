@@ -74,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
     assert old.plan is not None and old.sources is not None and new.plan is not None and new.sources is not None
     diff = compare(record_show(old.plan, old.sources), record_show(new.plan, new.sources))
     if args.dept:
-        groups = {code.strip() for text in args.dept for code in text.split(",") if code.strip()}
+        # department codes are capitals (LX); `lx` is what a hurried operator types
+        groups = {_group(code) for text in args.dept for code in text.split(",") if code.strip()}
         known = {*old.plan.show.departments, *new.plan.show.departments, SHOW_GROUP}
         unknown = sorted(groups - known)
         if unknown:
@@ -86,6 +87,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(render_text(diff, old.display, new.display))
     return EXIT_SAME if diff.equal else EXIT_DIFFERENT
+
+
+def _group(code: str) -> str:
+    code = code.strip()
+    return SHOW_GROUP if code.lower() == SHOW_GROUP else code.upper()
 
 
 def _problems(broken: list[LoadedShow], as_json: bool) -> int:

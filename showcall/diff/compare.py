@@ -8,10 +8,16 @@ from showcall.diff.changes import CueChange, DeptChanges, ItemChange, ShowDiff
 from showcall.diff.cues import compare_cues
 from showcall.diff.record import ShowRecord
 from showcall.diff.showparts import compare_show_parts
+from showcall.loader.gcpause import gc_paused
 
 
 def compare(old: ShowRecord, new: ShowRecord) -> ShowDiff:
     """Everything that changed from `old` to `new`: cues by department, then the show-wide changes."""
+    with gc_paused():  # many small objects, no cycles (see showcall.loader.gcpause)
+        return _compare(old, new)
+
+
+def _compare(old: ShowRecord, new: ShowRecord) -> ShowDiff:
     items, segment_ids, packs = compare_show_parts(old, new)
     changed_packs = set(packs)
     placed = compare_cues(old, new, segment_ids, changed_packs)

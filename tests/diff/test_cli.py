@@ -103,7 +103,7 @@ def test_dept_shows_one_department_and_its_status(pair: ShowPair, capsys: pytest
     code, out, _ = run(capsys, "--dept", "show", old, new)
     assert code == 1
     assert "LX 11" not in out and "~ device mix" in out
-    code, out, _ = run(capsys, "--dept", "LX,show", "--json", old, new)
+    code, out, _ = run(capsys, "--dept", "lx, Show", "--json", old, new)
     assert code == 1
     assert json.loads(out)["summary"] == "1 cue and 1 device changed"
 
