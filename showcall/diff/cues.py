@@ -108,19 +108,18 @@ def _match(old: list[_Entry], new: list[_Entry]) -> dict[int, int]:
     left_old = [i for i in left_old if i not in taken]
     left_new = [j for j in left_new if j not in pairs]
 
-    def named(entries: list[_Entry], indexes: list[int]) -> dict[tuple[str, str], int]:
-        counts = Counter((entries[k][0].dept, entries[k][0].label) for k in indexes)
-        return {
-            (entries[k][0].dept, entries[k][0].label): k
-            for k in indexes
-            if entries[k][0].label and counts[(entries[k][0].dept, entries[k][0].label)] == 1
-        }
-
-    old_named = named(old, left_old)
-    for key, j in named(new, left_new).items():
+    old_named = _unique_labels(old, left_old)
+    for key, j in _unique_labels(new, left_new).items():
         if key in old_named:
             pairs[j] = old_named[key]
     return pairs
+
+
+def _unique_labels(entries: list[_Entry], indexes: list[int]) -> dict[tuple[str, str], int]:
+    """(department, label) -> index, for the labelled cues among `indexes` no other shares that pair with."""
+    keys = {k: (entries[k][0].dept, entries[k][0].label) for k in indexes if entries[k][0].label}
+    counts = Counter(keys.values())
+    return {key: k for k, key in keys.items() if counts[key] == 1}
 
 
 def _moved(pairs: dict[int, int]) -> set[int]:

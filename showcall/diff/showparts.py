@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from showcall.diff.changes import FieldChange, ItemChange
 from showcall.diff.cues import rising_run
 from showcall.diff.record import DeviceFacts, ShowRecord
-from showcall.model.show import Department, DeviceConfig, Pack, Segment, ShowInfo
+from showcall.model.show import Department, DeviceConfig, Pack, PackParam, Segment, ShowInfo
 
 _DEVICE_KEYS = (
     "driver",
@@ -38,23 +38,18 @@ def _text(value: object) -> str | None:
 
 
 class _Fields:
-    """Collects the fields that differ."""
+    """Collects the fields that differ.
+
+    Durations and times of day compare by their value (their text is left out of `==`), so `2s`
+    and `2000ms` are the same; a change shows each side as it was written.
+    """
 
     def __init__(self) -> None:
         self.items: list[FieldChange] = []
 
-    def add(self, name: str, old: object, new: object, same: Callable[[Any, Any], bool] | None = None) -> None:
-        if not (same(old, new) if same is not None else old == new):
+    def add(self, name: str, old: object, new: object) -> None:
+        if old != new:
             self.items.append(FieldChange(name, _text(old), _text(new)))
-
-
-def _ns(value: Any) -> int | None:
-    """A Duration or TimeOfDay by its value, so `2s` and `2000ms` compare equal."""
-    return None if value is None else int(value.ns)
-
-
-def _same_time(old: Any, new: Any) -> bool:
-    return _ns(old) == _ns(new)
 
 
 def compare_info(old: ShowInfo, new: ShowInfo) -> list[ItemChange]:
@@ -63,9 +58,9 @@ def compare_info(old: ShowInfo, new: ShowInfo) -> list[ItemChange]:
     f.add("title", old.title, new.title)
     f.add("venue", old.venue, new.venue)
     f.add("date", old.date, new.date)
-    f.add("start", old.start, new.start, _same_time)
+    f.add("start", old.start, new.start)
     f.add("fps", old.fps.value, new.fps.value)
-    f.add("go_guard", old.go_guard, new.go_guard, _same_time)
+    f.add("go_guard", old.go_guard, new.go_guard)
     f.add("timing", old.timing, new.timing)
     f.add("notes", old.notes, new.notes)
     return [ItemChange("changed", "show", new.title, tuple(f.items))] if f.items else []
@@ -120,8 +115,8 @@ def _match_segments(old: list[Segment], new: list[Segment]) -> dict[str, str]:
 
 def _segment_fields(old: Segment | None, new: Segment) -> list[FieldChange]:
     f = _Fields()
-    f.add("start", old.start if old else None, new.start, _same_time)
-    f.add("duration", old.duration if old else None, new.duration, _same_time)
+    f.add("start", old.start if old else None, new.start)
+    f.add("duration", old.duration if old else None, new.duration)
     f.add(
         "presenters",
         ", ".join(old.presenters) if old and old.presenters else None,
@@ -205,8 +200,7 @@ def compare_packs(old: dict[str, Pack], new: dict[str, Pack]) -> dict[str, ItemC
         f = _Fields()
         f.add("description", before.description, pack.description)
         for param in _ordered(before.params, pack.params):
-            was, now = before.params.get(param, False), pack.params.get(param, False)
-            f.add(f"param {param}", _param(was), _param(now))
+            f.add(f"param {param}", _param(before.params, param), _param(pack.params, param))
         f.items.extend(_template_fields(before, pack))
         if f.items:
             items[name] = ItemChange("changed", "pack", name, tuple(f.items))
@@ -216,31 +210,37 @@ def compare_packs(old: dict[str, Pack], new: dict[str, Pack]) -> dict[str, ItemC
     return items
 
 
-def _param(spec: Any) -> str | None:
+def _param(params: dict[str, PackParam | None], name: str) -> str | None:
     """A pack parameter as written: `required`, `default 40`; None when the pack does not declare it."""
-    if spec is False:
+    if name not in params:
         return None
+    spec = params[name]
     if spec is None or spec.default is None:
         return "required"
     return f"default {_compact(spec.default)}"
 
 
 def _template_fields(old: Pack | None, new: Pack) -> list[FieldChange]:
-    """Each of the pack's cue templates that differs, key by key (`cue {id}.1 go`)."""
+    """Each of the pack's cue templates that differs, key by key (`cue {id}.1 go`).
+
+    Templates pair by their `id` (`use <pack>` for a pack used inside it), so inserting one does not
+    make every template after it look changed; a repeated key pairs in order (`cue {id} #2`).
+    """
+    was_by = _templates(old.cues if old is not None else [])
+    now_by = _templates(new.cues)
+    pairs = [(name, was_by.get(name), now_by.get(name)) for name in _ordered(was_by, now_by)]
     fields: list[FieldChange] = []
-    before = old.cues if old is not None else []
-    for k in range(max(len(before), len(new.cues))):
-        was = dict(before[k]) if k < len(before) else None
-        now = dict(new.cues[k]) if k < len(new.cues) else None
+    for name, was, now in pairs:
         if was == now:
             continue
-        name = f"cue {(now or was or {}).get('id', k + 1)}"
         if was is None or now is None:
-            fields.append(FieldChange(name, _compact(was) if was else None, _compact(now) if now else None))
+            fields.append(
+                FieldChange(name, None if was is None else _compact(was), None if now is None else _compact(now))
+            )
             continue
         for key in _ordered(was, now):
-            if was.get(key) != now.get(key):
-                old_value, new_value = was.get(key), now.get(key)
+            old_value, new_value = was.get(key), now.get(key)
+            if old_value != new_value:
                 fields.append(
                     FieldChange(
                         f"{name} {key}",
@@ -249,6 +249,17 @@ def _template_fields(old: Pack | None, new: Pack) -> list[FieldChange]:
                     )
                 )
     return fields
+
+
+def _templates(templates: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """A pack's cue templates by the key they pair on (see _template_fields)."""
+    seen: Counter[str] = Counter()
+    out: dict[str, dict[str, Any]] = {}
+    for template in templates:
+        base = f"cue {template['id']}" if "id" in template else f"use {template.get('use', '?')}"
+        seen[base] += 1
+        out[base if seen[base] == 1 else f"{base} #{seen[base]}"] = dict(template)
+    return out
 
 
 def _ordered(old: Iterable[str], new: Iterable[str]) -> list[str]:

@@ -287,3 +287,10 @@ def test_text_fits_80_columns_with_long_values(pair: ShowPair) -> None:
     text = render_text(pair.diff(), "old/" + "x" * 60 + ".yaml", "new/" + "y" * 60 + ".yaml")
     assert max(len(line) for line in text.splitlines()) <= WIDTH
     assert "      notes:\n        was: Read live from the booth mic.\n        now: Dana walks" in text
+
+
+def test_two_cues_alike_renumbered_pair_in_firing_order(pair: ShowPair) -> None:
+    # SND 35 and SND 44 have the same department, label and messages: each keeps its own place
+    pair.edit("summit.yaml", '      - id: "35"\n        dept: SND\n', '      - id: "36"\n        dept: SND\n')
+    pair.edit("summit.yaml", '      - id: "44"\n        dept: SND\n', '      - id: "45"\n        dept: SND\n')
+    assert lines(pair.diff()) == ["SND: ~ SND 36 id: 35 -> 36", "SND: ~ SND 45 id: 44 -> 45"]

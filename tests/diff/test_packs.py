@@ -105,3 +105,22 @@ def test_a_pack_added_and_used(tmp_path: Path) -> None:
         '"actions": [{"lx.fire": {"cue": 99}}]}',
         "show: + pack blackout touches LX 99",
     ]
+
+
+def test_a_template_inserted_first_in_a_pack_is_the_only_template_change(tmp_path: Path) -> None:
+    old = write(tmp_path / "old", SHOW)
+    first = '      - {id: "{id}", dept: SND, label: "Track {track}"'
+    assert SHOW.count(first) == 1
+    count_in = '      - {id: "{id}.0", dept: SND, label: Count-in, go: {follow: 0s}}\n'
+    new = write(tmp_path / "new", SHOW.replace(first, count_in + first))
+    assert lines(compare(record(old), record(new))) == [
+        "SND: + SND 10.0 position: None -> after LX 1",
+        "SND: + SND 10.0 go: None -> follow 0s",
+        "SND: + SND 10.0 via pack song",
+        "SND: + SND 20.0 position: None -> after LX 10.9",
+        "SND: + SND 20.0 go: None -> follow 0s",
+        "SND: + SND 20.0 via pack song",
+        'show: ~ pack song cue {id}.0: None -> {"id": "{id}.0", "dept": "SND", "label": "Count-in", '
+        '"go": {"follow": "0s"}}',
+        "show: ~ pack song touches SND 10.0, SND 20.0",
+    ]
