@@ -106,6 +106,16 @@ def build_parser() -> argparse.ArgumentParser:
         "Exit 0 when nothing is FAIL, 1 when something is (--strict: or WARN), 2 on a usage error.",
     )
 
+    lazy(
+        "diff",
+        module="showcall.commands.diff",
+        help="what changed between two show files (or a show file and git), by department",
+        description="Compare two show files as loaded and compiled (packs expanded, includes resolved, actions as "
+        "the device messages they send), not as text: cues added, removed, renumbered, moved or changed, and "
+        "segment, device, department and pack changes, grouped by department. Exit 0 when the shows are the "
+        "same, 1 when they differ, 2 on an error (a file that does not load, an unknown git revision).",
+    )
+
     p = commands.add_parser(
         "bench",
         help="measure showcall: show loading, the timing core, the engine",

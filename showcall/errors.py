@@ -10,6 +10,7 @@ ShowcallError                        every error showcall raises on purpose
 │   └── MidiUnavailableError         the machine has no MIDI system, or the named port does not exist
 ├── TimingCoreError                  the timing core process failed or is unreachable
 ├── LogError                         the event log cannot be written or read (engine.log)
+├── KeptShowError                    a show kept beside a log cannot be read or written (diff.record, diff.store)
 ├── MscError, MtcError               bad MIDI Show Control / MIDI timecode data (also ValueError)
 ├── MidiPayloadError                 bytes that are not exactly one MIDI message (also ValueError)
 └── MalformedOscError                bytes that are not an OSC message (devices.oscmsg; also ValueError)
@@ -82,6 +83,10 @@ class DeviceError(ShowcallError):
 
 class MidiUnavailableError(DeviceError):
     """No MIDI system on this machine, or the named MIDI port does not exist."""
+
+
+class KeptShowError(ShowcallError):
+    """A copy of a show kept beside an event log (showcall.diff.store) cannot be read or written."""
 
 
 class TimingCoreError(ShowcallError):

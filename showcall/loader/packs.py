@@ -47,10 +47,16 @@ BROKEN: PackDef = PackDef(
 
 @dataclass
 class Expanded:
-    """One cue mapping ready for validation, and the pack uses that made it (outermost first)."""
+    """One cue mapping ready for validation, and the pack uses that made it.
+
+    `origin` names the innermost use (for problems); `packs` names every pack it came through,
+    outermost first (empty for a cue written in the show), so a change to any of them can be
+    traced to the cue.
+    """
 
     node: YMap
     origin: str
+    packs: tuple[str, ...] = ()
 
 
 def check_pack(name: str, pack: Pack, node: YMap, problems: list[Problem]) -> PackDef | None:
@@ -165,9 +171,9 @@ def _expand_use(
             seq = YSeq(tpos)
             seq.add(filled, tpos)
             for inner in expand(seq, packs, problems, depth + 1, (*stack, name)):
-                yield Expanded(inner.node, inner.origin or origin)
+                yield Expanded(inner.node, inner.origin or origin, (name, *inner.packs))
         else:
-            yield Expanded(filled, origin)
+            yield Expanded(filled, origin, (name,))
 
 
 def _parameters(entry: YMap, use: PackUse, pack: PackDef, problems: list[Problem]) -> tuple[dict[str, Any], bool]:

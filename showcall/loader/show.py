@@ -227,7 +227,12 @@ def _validate(root: YMap, problems: list[Problem]) -> tuple[Show | None, ShowSou
             broken_packs.add(name)
     pack_defs.update(dict.fromkeys(broken_packs, BROKEN))  # their uses add nothing to their own problems
     sources = ShowSources(
-        root=root, devices=device_nodes, device_keys=device_keys, departments=dept_keys, broken_devices=broken_devices
+        root=root,
+        devices=device_nodes,
+        device_keys=device_keys,
+        departments=dept_keys,
+        broken_devices=broken_devices,
+        packs=packs,
     )
 
     segments: list[Segment] = []
@@ -316,7 +321,7 @@ def _cue_list(
             problems.extend(problems_from(exc, expanded.node, where, expanded.node.pos, Cue))
             continue
         cues.append(cue)
-        sources.cues.append(CueSource(expanded.node, expanded.origin, segment))
+        sources.cues.append(CueSource(expanded.node, expanded.origin, segment, expanded.packs))
     return cues
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from showcall.errors import Problem
 from showcall.loader.nodes import Pos, YMap
+from showcall.model.show import Pack
 
 if TYPE_CHECKING:
     from showcall.loader.show import ReadShow
@@ -15,11 +16,15 @@ if TYPE_CHECKING:
 
 @dataclass
 class CueSource:
-    """Where a cue came from: its (expanded) mapping, and the pack use that made it, if any."""
+    """Where a cue came from: its (expanded) mapping, and the pack use that made it, if any.
+
+    `packs` names the packs it was expanded from, outermost first (empty when written in the show).
+    """
 
     node: YMap
     origin: str = ""
     segment: str | None = None
+    packs: tuple[str, ...] = ()
 
     def where(self, cue_id: str) -> str:
         """The `where` part of a problem about this cue."""
@@ -47,6 +52,7 @@ class ShowSources:
     cues: list[CueSource] = field(default_factory=list)
     reread: Callable[[], ReadShow] | None = field(default=None, repr=False)
     broken_devices: set[str] = field(default_factory=set)  # defined but refused: their uses say nothing more
+    packs: dict[str, Pack] = field(default_factory=dict)  # the packs defined (valid ones), includes merged
 
 
 def exact(sources: ShowSources) -> ReadShow | None:
