@@ -79,6 +79,7 @@ class Engine:
         *,
         timecode: TimecodeSource | None = None,
         path: str = "",
+        digest: str = "",
         go_lead_ns: int = GO_LEAD_NS,
     ) -> None:
         self.plan = plan
@@ -86,6 +87,7 @@ class Engine:
         self._cues = plan.cues
         self._scheduler = scheduler
         self._path = path
+        self._digest = digest
         self._go_lead_ns = go_lead_ns
         self._book = CueBook(plan.cues, scheduler, clock, self._fired)
         self._runs = self._book.runs
@@ -178,6 +180,7 @@ class Engine:
                 devices=tuple(self.plan.devices),
                 wall_ns=self.clock.wall_ns(),
                 resumed=replay is not None,
+                digest=self._digest,
             )
         )
         core_info = getattr(self._scheduler, "info", None)  # the core started (and said so) before the engine

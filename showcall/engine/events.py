@@ -38,7 +38,7 @@ def _plain(value: Any) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class Loaded(Event):
-    """A show was loaded: its title, cue count, devices, and the wall time of loading."""
+    """A show was loaded: its title, cue count, devices, the wall time of loading, and its digest."""
 
     name: ClassVar[str] = "loaded"
     show: str
@@ -47,6 +47,7 @@ class Loaded(Event):
     devices: tuple[str, ...]
     wall_ns: int
     resumed: bool = False
+    digest: str = ""  # the compiled show's digest (showcall.compile.digest): its kept copy is shows/<digest>.json
 
 
 @dataclass(frozen=True, slots=True)

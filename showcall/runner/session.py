@@ -19,11 +19,12 @@ from showcall.engine.clock import SystemClock
 from showcall.engine.engine import Engine
 from showcall.engine.log import EventLog, LogError, latest_log, new_log_path, read_log
 from showcall.engine.replay import Replay, replay
-from showcall.errors import ShowcallError
+from showcall.errors import Problem, ShowcallError, ShowFileError
 from showcall.runner.auto import AutoGo
 from showcall.runner.control import ControlInput, listen
+from showcall.runner.lastrun import SinceLastRun, since_last_run
 from showcall.runner.mtcin import MtcListener, MtcTimecode
-from showcall.showfile import require_plan
+from showcall.showfile import load_show
 from showcall.timing.api import Scheduler
 from showcall.transports.base import Endpoint
 
@@ -71,11 +72,18 @@ class ShowSession:
     replayed: Replay | None = None
     control: ControlInput | None = None
     mtc: MtcListener | None = None
+    since_last: SinceLastRun = dataclasses.field(default_factory=lambda: SinceLastRun(None))
 
     @classmethod
     async def open(cls, path: Path, options: SessionOptions) -> ShowSession:
         """Load the show (ShowFileError on problems), start simulators and the timing core, build the engine."""
-        plan = require_plan(path)
+        loaded = load_show(path)
+        if loaded.plan is None or loaded.sources is None:
+            raise ShowFileError(loaded.problems or [Problem(str(path), 1, 1, "", "the show could not be compiled")])
+        plan = loaded.plan
+        from showcall.diff import record_show  # the kept show and its digest: of the plan as loaded
+
+        record = record_show(plan, loaded.sources)
         previous = _resume_log(path, options) if options.resume else None
         replayed = _read_replay(previous, path) if previous is not None else None  # before anything starts
         simulators: Simulators | None = None
@@ -84,6 +92,8 @@ class ShowSession:
             plan = _pointed_at(plan, simulators.endpoints)
         plan = await _resolve_hosts(plan)
         log_path = options.log_path or (previous if previous is not None else new_log_path(path))
+        last_log = log_path if log_path.exists() else latest_log(path)
+        since_last = since_last_run(record, log_path, last_log)
         log = EventLog(log_path)
         from showcall.timing.client import TimingCoreClient
 
@@ -98,9 +108,9 @@ class ShowSession:
             raise
         clock = SystemClock(asyncio.get_running_loop())
         mtc_source = MtcTimecode(plan.show.info.fps, clock) if options.mtc_listen else None
-        engine = Engine(plan, scheduler, clock, path=str(path.resolve()), timecode=mtc_source)
+        engine = Engine(plan, scheduler, clock, path=str(path.resolve()), timecode=mtc_source, digest=record.digest)
         engine.subscribe(log)
-        session = cls(path, plan, engine, scheduler, log, options, simulators)
+        session = cls(path, plan, engine, scheduler, log, options, simulators, since_last=since_last)
         if mtc_source is not None and options.mtc_listen is not None:
             mtc_source.on_problem = lambda text: engine.announce(ev.ErrorEvent(clock.now_ns(), message=text))
             session.mtc = MtcListener(mtc_source)

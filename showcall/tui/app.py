@@ -28,6 +28,7 @@ from textual.binding import Binding, BindingType
 from showcall.doctor import Item, Level, worst_machine_item
 from showcall.engine.engine import Engine
 from showcall.errors import ShowFileError
+from showcall.runner.lastrun import SinceLastRun
 from showcall.timing.api import Scheduler
 from showcall.tui.data.simulators import SimulatorFeed
 from showcall.tui.screens.main import MainScreen
@@ -50,6 +51,7 @@ class ShowLink:
     rehearsal: bool = False
     start: Callable[[], None] | None = None
     doctor: Callable[[], Item | None] | None = None
+    since_last: SinceLastRun | None = None
 
     @classmethod
     def of_session(cls, session: ShowSession) -> ShowLink:
@@ -61,6 +63,7 @@ class ShowLink:
             rehearsal=session.options.sim,
             start=session.start,
             doctor=lambda: worst_machine_item(session.path),
+            since_last=session.since_last,
         )
 
 
@@ -85,6 +88,7 @@ class ConsoleApp(App[int]):
             simulators=link.simulators,
             rehearsal=link.rehearsal,
             quit_callback=lambda: self.exit(0),
+            since_last=link.since_last,
         )
         self.title = link.engine.plan.show.info.title
 

@@ -17,6 +17,7 @@ import pytest
 from rich.console import Console
 
 from showcall.engine.engine import Engine
+from showcall.runner.lastrun import SinceLastRun
 from showcall.showfile import load_show
 from showcall.timing import protocol as p
 from showcall.timing.fake import FakeClock, FakeScheduler
@@ -61,6 +62,7 @@ def make_virtual_console(
     advance: float = 0.0,
     devices: dict[str, tuple[str, str]] | None = None,
     rehearsal: bool = False,
+    since_last: SinceLastRun | None = None,
 ) -> VirtualConsole:
     """A console on `show` (a name under shows/ or a path); see module docstring. `devices` sets
     device states as the timing core would report them (name -> (state, detail))."""
@@ -81,7 +83,7 @@ def make_virtual_console(
             scheduler.emit(p.DeviceStatus(name, state, detail))
         clock.advance(round(advance * S))
 
-    app = ConsoleApp(ShowLink(engine, scheduler, rehearsal=rehearsal, start=start))
+    app = ConsoleApp(ShowLink(engine, scheduler, rehearsal=rehearsal, start=start, since_last=since_last))
     return VirtualConsole(app, engine, clock, scheduler)
 
 

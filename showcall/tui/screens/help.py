@@ -26,6 +26,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("a, then a key", 'that department acknowledges its standby ("standing by")'),
     ("/", "find a cue by number (12, LX 12) or words of its label; it becomes the selected cue"),
     ("PgUp PgDn Home End", "browse the list (moves the selection, not the standby); click a row to select it"),
+    ("d", "what changed in the show file since the last run, by department (when it changed)"),
     ("l", "event log in place of the cue list (narrow screens; wide screens always show it)"),
     ("?", "this help"),
     ("q", "quit (asks first while the show is running)"),

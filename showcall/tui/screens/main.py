@@ -24,6 +24,7 @@ from textual.widgets import Footer
 from showcall.engine.engine import Engine, Refusal
 from showcall.engine.snapshot import CueState, ShowSnapshot, Source
 from showcall.errors import ShowcallError
+from showcall.runner.lastrun import SinceLastRun
 from showcall.timing.api import Scheduler, TimingStatistics
 from showcall.tui.data.feed import Changes, ShowFeed
 from showcall.tui.data.keys import department_keys, key_of
@@ -75,6 +76,8 @@ class MainScreen(Screen[None]):
         Binding("question_mark", "help", "help", key_display="?"),
         # q: quit (asks first while the show is running).
         Binding("q", "request_quit", "quit"),
+        # d: what changed in the show file since the last run (when something did), by department.
+        Binding("d", "changes", "changes", show=False),
         # l: the event log (and simulators) in place of the cue list, when the screen is narrow.
         Binding("l", "toggle_log", "log", show=False),
         # PgUp / PgDn / Home / End: browse the list (moves the selection, not the standby).
@@ -99,6 +102,7 @@ class MainScreen(Screen[None]):
         simulators: SimulatorFeed | None = None,
         rehearsal: bool = False,
         quit_callback: Callable[[], None] | None = None,
+        since_last: SinceLastRun | None = None,
     ) -> None:
         super().__init__()
         self.engine = engine
@@ -106,6 +110,7 @@ class MainScreen(Screen[None]):
         self.simulators = simulators
         self.rehearsal = rehearsal
         self.quit_callback = quit_callback
+        self.since_last = since_last
         self.dept_keys = department_keys(engine.plan.show.departments)
         self.ack_mode = False
         self.feed = ShowFeed(engine, scheduler, self._signal, simulators=simulators)
@@ -142,6 +147,18 @@ class MainScreen(Screen[None]):
         self.query_one(EventLogView).add(self.feed.log)
         self._ready = True
         self.redraw(Changes(), everything=True)
+        self._say_changes()
+
+    def _say_changes(self) -> None:
+        """A show that changed since the last run says so at once: the crew must know before the first GO."""
+        since = self.since_last
+        if since is None:
+            return
+        if since.note:
+            self.feed.note("error", f"changes since the last run: {since.note}")
+        if since.banner:
+            self.feed.note("info", since.banner)
+            self.app.notify(since.banner, title="the show changed", severity="warning", timeout=30, markup=False)
 
     def on_unmount(self) -> None:
         """Stop listening to the engine."""
@@ -460,6 +477,19 @@ class MainScreen(Screen[None]):
         from showcall.tui.screens.help import HelpScreen
 
         self.app.push_screen(HelpScreen(self.dept_keys), lambda go: self.action_go() if go else None)
+
+    def action_changes(self) -> None:
+        """List what changed since the last run, by department."""
+        since = self.since_last
+        if since is None or since.changes is None or since.changes.equal:
+            self.app.notify("no changes to the show since the last run", timeout=4)
+            return
+        from showcall.diff import render_text
+        from showcall.tui.screens.changes import ChangesScreen
+
+        text = render_text(since.changes, "the last run", "this run")
+        screen = ChangesScreen(since.changes.summary("since the last run"), text)
+        self.app.push_screen(screen, lambda go: self.action_go() if go else None)
 
     def action_toggle_log(self) -> None:
         """Show the event log in place of the cue list (narrow screens), or back."""
