@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from showcall.stats import percentile
 from showcall.timing.api import SendItem, TimingStatistics
 from showcall.timing.protocol import Cancelled, Report, SendFailed, Sent
 from showcall.timing.queue import DuplicateItemError
@@ -110,14 +111,12 @@ class LatenessWindow:
         self._sorted = None
 
     def percentile_us(self, fraction: float) -> float | None:
-        """The nearest-rank percentile in µs (`fraction` 0.5 is the median), None without samples."""
+        """The nearest-rank percentile in µs (`fraction` 0.5 is the median; `showcall.stats`), None without samples."""
         if not self._samples:
             return None
         if self._sorted is None:
             self._sorted = sorted(self._samples)
-        values = self._sorted
-        rank = min(len(values) - 1, max(0, int(fraction * len(values) + 0.999999) - 1))
-        return values[rank] / 1000
+        return percentile(self._sorted, fraction) / 1000
 
 
 class Tally:
