@@ -20,6 +20,16 @@ from showcall.errors import ShowcallError, ShowFileError
 
 Runner = Callable[[argparse.Namespace], int]
 
+BENCHMARKS = {
+    "timing": "the timing core against a naive asyncio scheduler",
+    "engine": "GO latency to the wire, and a long unattended run checked message by message",
+    "load": "show loading and `showcall check` start-up against their targets",
+    "console": "the console on a 10,000-cue show: GO key to screen, the core's lateness while it draws",
+    "sim": "simulator throughput over UDP and TCP",
+}
+"""`showcall bench NAME`: the module `showcall.bench.NAME` (with `add_arguments`, which sets the description,
+and `run`) is imported only when that benchmark runs or shows its --help; here only the line `bench --help` lists."""
+
 
 class _LazyCommandParser(argparse.ArgumentParser):
     """A subcommand whose module (with `add_arguments(parser)` and `run(args)`) is imported only when
@@ -118,32 +128,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser(
         "bench",
-        help="measure showcall: show loading, the timing core, the engine",
-        description="Benchmarks that print figures and a verdict against showcall's targets.",
+        help="measure showcall: the timing core, the engine, loading, the console, the simulators",
+        description="Benchmarks that print figures and a verdict against showcall's targets. "
+        "Run 'showcall bench BENCHMARK --help' for one benchmark's options.",
     )
     benches = p.add_subparsers(dest="bench", metavar="BENCHMARK", required=True, parser_class=_LazyCommandParser)
-    benches.add_parser(
-        "load",
-        module="showcall.commands.bench_load",
-        help="show loading and `showcall check` start-up against their targets",
-        description="Time a generated show's read, validation, lint and compile, and `showcall check` as a "
-        "user runs it, each the median of fresh processes; print the figures and the verdicts.",
-    )
-    benches.add_parser(
-        "timing",
-        module="showcall.timing.bench",
-        help="the timing core against a naive asyncio scheduler",
-        description="Send at deadlines from the timing core and from a naive scheduler under load; "
-        "print the lateness figures and a verdict.",
-    )
-    benches.add_parser(
-        "engine",
-        module="showcall.runner.bench",
-        help="GO latency to the wire, and a long unattended run checked message by message",
-        description="Measure GO latency (OSC control idle and under a UI-like load, stdin line) at a receiver "
-        "in another process, and auto-run a generated show checking every message arrived once, none early, "
-        "with flat memory.",
-    )
+    for name, summary in BENCHMARKS.items():
+        benches.add_parser(name, module=f"showcall.bench.{name}", help=summary)
 
     p = commands.add_parser(
         "schema",

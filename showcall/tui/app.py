@@ -133,9 +133,9 @@ class ConsoleApp(App[int]):
 def settle_heap() -> None:
     """Collect once, then freeze what is left (the show, its plan, the engine) out of the collector.
 
-    A full collection walks every tracked object: with a 10,000-cue show loaded that is ~250 ms in
-    which the console cannot draw (measured by bench.py). What is loaded at start lives for the whole
-    show, so it is frozen once; later collections only walk what the show creates as it runs.
+    A full collection walks every tracked object: with a 10,000-cue show loaded that is ~250 ms in which
+    the console cannot draw (measured by `showcall bench console`). What is loaded at start lives for the
+    whole show, so it is frozen once; later collections only walk what the show creates as it runs.
     """
     gc.collect()
     gc.freeze()

@@ -13,12 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from showcall.bench.showgen import synthetic_show
 from showcall.loader import fastyaml
 from showcall.loader.nodes import ROUGH_LINE, STR_TAG, YFloat, YInt, YMap, YSeq, plain_tag
 from showcall.loader.show import read_show
 from showcall.loader.yamlsource import YamlSourceError, parse_yaml
 from showcall.showfile import load_show
-from showcall.showgen import synthetic_show
 
 REPO = Path(__file__).resolve().parents[2]
 YAML_FILES = sorted([*REPO.glob("shows/**/*.yaml"), *REPO.glob("drivers/*.yaml")])

@@ -1,13 +1,13 @@
 """A 10,000-cue show: the console draws only what is on screen, whatever the show's length.
 
-Rather than time anything (the figures are in `python -m showcall.tui.bench`), this counts the cue
+Rather than time anything (the figures are in `showcall bench console`), this counts the cue
 rows actually rendered while the caller moves the standby, browses and GOes: it must stay in
 proportion to the rows visible, never to the show.
 """
 
 from __future__ import annotations
 
-from showcall.showgen import write_synthetic_show
+from showcall.bench.showgen import write_synthetic_show
 from showcall.tui.widgets.cuelist import CueList
 
 CUES = 10_000

@@ -38,7 +38,7 @@ from showcall.tui.widgets.standby import LightState, StandbyPanel, StandbyState
 from showcall.tui.widgets.status import HealthLine, SegmentLine, TimingState
 
 CLOCK_HZ = 10
-"""Clock redraws per second: tenths on the countdown, cheap enough at 10,000 cues (see bench.py)."""
+"""Clock redraws per second: tenths on the countdown, cheap enough at 10,000 cues (`showcall bench console`)."""
 STATS_EVERY_NS = 500_000_000
 """The timing core's statistics sort its lateness window; twice a second is plenty for a p99."""
 FLASH_NS = 500_000_000

@@ -1,8 +1,8 @@
-"""Provides the benchmark's results, its arithmetic, the verdict against the promise and the printed report.
+"""Provides `showcall bench timing`'s results, the verdict against the promise and the printed report.
 
-Percentiles are nearest-rank on the raw samples (no interpolation, no histogram): with n samples, p99.9 is
-the value with ⌈0.999·n⌉ − 1 samples below it, so with 2,000 samples it is the second largest. The tables
-print n beside every row so a reader can tell how much a tail figure rests on.
+Percentiles are `showcall.stats`'s nearest rank on the raw samples (no interpolation, no histogram): with n
+samples, p99.9 is the value with ⌈0.999·n⌉ − 1 samples below it, so with 2,000 samples two are above it. The
+tables print n beside every row so a reader can tell how much a tail figure rests on.
 """
 
 from __future__ import annotations
@@ -11,19 +11,19 @@ import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
-from showcall.timing.benchenv import Environment
+from showcall.bench.env import Environment
+from showcall.stats import summarize as spread
 
 __all__ = [
     "BenchResult",
     "BurstResult",
     "ConditionResult",
+    "Lateness",
     "ModeResult",
     "PanicResult",
     "SchedulerRow",
-    "Summary",
     "Target",
     "format_table",
-    "percentile",
     "render",
     "summarize",
     "verdict",
@@ -32,16 +32,8 @@ __all__ = [
 US = 1000
 
 
-def percentile(sorted_values: Sequence[int], fraction: float) -> int:
-    """Nearest-rank percentile of already sorted values (`fraction` 0.999 for p99.9)."""
-    if not sorted_values:
-        raise ValueError("no samples")
-    rank = math.ceil(round(fraction * len(sorted_values), 6))
-    return sorted_values[min(max(rank, 1), len(sorted_values)) - 1]
-
-
 @dataclass(frozen=True, slots=True)
-class Summary:
+class Lateness:
     """Lateness of n sends after their deadlines, in µs; `lost` counts expected sends that never showed."""
 
     n: int
@@ -57,23 +49,24 @@ class Summary:
     lost: int
 
 
-def summarize(late_ns: Sequence[int], expected: int) -> Summary:
+def summarize(late_ns: Sequence[int], expected: int) -> Lateness:
     """Summarize lateness samples (ns) against how many sends were expected."""
-    values = sorted(late_ns)
-    lost = max(0, expected - len(values))
-    if not values:
-        return Summary(0, math.nan, math.nan, math.nan, math.nan, math.nan, math.nan, 0, 0, 0, lost)
-    return Summary(
-        n=len(values),
-        p50=percentile(values, 0.5) / US,
-        p90=percentile(values, 0.9) / US,
-        p99=percentile(values, 0.99) / US,
-        p999=percentile(values, 0.999) / US,
-        max=values[-1] / US,
-        min=values[0] / US,
-        early=sum(1 for v in values if v < 0),
-        over_1ms=sum(1 for v in values if v > 1_000_000),
-        over_5ms=sum(1 for v in values if v > 5_000_000),
+    lost = max(0, expected - len(late_ns))
+    figures = spread(late_ns)
+    if figures is None:
+        return Lateness(0, math.nan, math.nan, math.nan, math.nan, math.nan, math.nan, 0, 0, 0, lost)
+    us = figures.scaled(US)
+    return Lateness(
+        n=us.n,
+        p50=us.p50,
+        p90=us.p90,
+        p99=us.p99,
+        p999=us.p999,
+        max=us.max,
+        min=us.min,
+        early=sum(1 for v in late_ns if v < 0),
+        over_1ms=sum(1 for v in late_ns if v > 1_000_000),
+        over_5ms=sum(1 for v in late_ns if v > 5_000_000),
         lost=lost,
     )
 
@@ -82,8 +75,8 @@ def summarize(late_ns: Sequence[int], expected: int) -> Summary:
 class SchedulerRow:
     """One scheduler in one condition: at the wire (receiver's kernel timestamps) and at the sender."""
 
-    wire: Summary
-    sender: Summary
+    wire: Lateness
+    sender: Lateness
     cpu_percent: float | None
 
 
@@ -113,9 +106,9 @@ class BurstResult:
 
     cues: int
     size: int
-    first_on_wire: Summary
-    last_on_wire: Summary
-    last_at_sender: Summary
+    first_on_wire: Lateness
+    last_on_wire: Lateness
+    last_at_sender: Lateness
     lost: int
     in_order: bool
 
@@ -125,7 +118,7 @@ class PanicResult:
     """Panic latency (request to every pending send cancelled) and whether anything leaked past it."""
 
     trials: int
-    latency: Summary
+    latency: Lateness
     sent_after_panic: int
     stop_packets: int
 
@@ -220,7 +213,7 @@ def _us(value: float) -> str:
     return f"{value:.1f}"
 
 
-def _cells(s: Summary) -> list[str]:
+def _cells(s: Lateness) -> list[str]:
     figures = [_us(v) for v in (s.p50, s.p90, s.p99, s.p999, s.max, s.min)]
     return [str(s.n), *figures, str(s.early), str(s.over_1ms), str(s.over_5ms), str(s.lost)]
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from showcall.timing import bench
+from showcall.bench import timing as bench
 
 
 def test_options_are_added_to_a_parser_and_documented() -> None:
@@ -31,7 +31,7 @@ def test_bad_arguments_exit_2_before_starting_anything(capsys: pytest.CaptureFix
 @pytest.mark.slow
 def test_a_short_run_reports_every_figure_as_json() -> None:
     # Small counts: this proves the machinery end to end (processes, receiver, JSON), not the figures.
-    cmd = [sys.executable, "-m", "showcall.timing.bench", "--json", "--no-rt", "--samples", "40", "--conditions",
+    cmd = [sys.executable, "-m", "showcall.bench.timing", "--json", "--no-rt", "--samples", "40", "--conditions",
            "ui", "--modes", "precise,sleep", "--bursts", "2", "--burst-size", "64", "--panics", "2",
            "--cpu-seconds", "0.3"]  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=180, check=True)

@@ -1,4 +1,4 @@
-"""Provides the benchmark's environment record: machine, kernel, clocks, limits, versions, what the core got.
+"""Provides `showcall bench timing`'s environment record: machine, kernel, clocks, limits, versions, what the core got.
 
 Figures mean little without it: the same code is ~100× better with SCHED_FIFO on a quiet machine than
 without it on a busy one, so the report says which it was.

@@ -1,9 +1,9 @@
-"""The throughput benchmark runs end to end (its figures are printed by `python -m showcall.sim.bench`, not
-asserted here: a test only checks that what was sent is counted)."""
+"""The throughput benchmark runs end to end (its figures are printed by `showcall bench sim`, not asserted
+here: a test only checks that what was sent is counted)."""
 
 from __future__ import annotations
 
-from showcall.sim.bench import run_bench
+from showcall.bench.sim import run_bench
 
 
 def test_a_short_run_counts_every_message() -> None:

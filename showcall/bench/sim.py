@@ -1,4 +1,4 @@
-"""Provides the simulator throughput benchmark: `python -m showcall.sim.bench [--rate N] [--seconds S] [--json]`.
+"""Provides `showcall bench sim [--rate N] [--seconds S] [--json]`: the simulators' throughput.
 
 A generic OSC simulator runs in a process of its own (as in a rehearsal, where the timing core sends from
 another process); this process sends it numbered messages at a steady rate over UDP, then over TCP with
@@ -26,10 +26,14 @@ from showcall.sim.base import Listen
 from showcall.sim.osc import GenericOscSimulator
 from showcall.sim.records import SimRecord
 
-__all__ = ["BenchResult", "main", "run_bench"]
+__all__ = ["DESCRIPTION", "BenchResult", "add_arguments", "main", "run", "run_bench"]
 
 SETTLE_S = 2.0
 """How long to wait, after the last send, for the simulator to catch up before counting what never came."""
+DESCRIPTION = (
+    "Send numbered OSC messages at a steady rate to a generic OSC simulator in its own process, over UDP and "
+    "over TCP, and print what arrived: received, dropped, gaps, receive rate, simulator CPU a message."
+)
 
 
 @dataclass
@@ -104,7 +108,7 @@ async def _serve(kind: str) -> None:
 class _Child:
     def __init__(self, kind: str) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "showcall.sim.bench", "--serve", kind],
+            [sys.executable, "-m", "showcall.bench.sim", "--serve", kind],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -198,15 +202,20 @@ def _print(results: list[BenchResult], rate: int, seconds: float, out: TextIO) -
         )
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark (or, with --serve, be its simulator process)."""
-    parser = argparse.ArgumentParser(prog="python -m showcall.sim.bench", description=__doc__)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options and description of `showcall bench sim`."""
+    parser.description = DESCRIPTION
     parser.add_argument("--rate", type=int, default=10_000, help="messages a second (0: as fast as possible)")
     parser.add_argument("--seconds", type=float, default=3.0, help="how long to send at that rate")
-    parser.add_argument("--transport", choices=["udp", "tcp", "both"], default="both")
+    parser.add_argument(
+        "--transport", choices=["udp", "tcp", "both"], default="both", help="which transport (default both)"
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--serve", choices=["udp", "tcp"], help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the benchmark (or, with --serve, be its simulator process) and print the figures."""
     if args.serve:
         asyncio.run(_serve(args.serve))
         return 0
@@ -219,5 +228,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def main(argv: list[str] | None = None) -> int:
+    """`python -m showcall.bench.sim` (also how the benchmark starts its simulator process, with --serve)."""
+    parser = argparse.ArgumentParser(prog="showcall bench sim")
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

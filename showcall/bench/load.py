@@ -12,7 +12,8 @@ previous run loaded or cached is reused:
 Each figure is wall-clock time, with the CPU time beside it: on a machine shared with other work
 the wall time grows and the CPU time much less, which tells a slow machine from slow code. The
 verdicts are on wall time. The figures are printed, never asserted: the exit status is 0 whatever
-they are (1 only when a show fails to load, which is a bug, not a slow machine).
+they are (1 only when a show fails to load, which is a bug, not a slow machine). A median is
+`showcall.stats`'s nearest-rank p50: with an even number of runs, the lower of the two middle ones.
 """
 
 from __future__ import annotations
@@ -21,14 +22,21 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from showcall.stats import percentile
+
 LOAD_TARGET_S = 1.5
 TARGET_CUES = 10_000
 CHECK_TARGET_S = 0.5
 STAGES = {"read_yaml": "read YAML", "validate_expand": "validate + expand", "lint": "lint", "compile": "compile"}
+DESCRIPTION = (
+    "Time a generated show's read, validation, lint and compile, and `showcall check` as a user runs it, "
+    "each the median of fresh processes; print the figures and the verdicts."
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of `showcall bench load`."""
+    """The options and description of `showcall bench load`."""
+    parser.description = DESCRIPTION
     parser.add_argument("--cues", type=int, default=TARGET_CUES, help="cues in the generated show (default 10000)")
     parser.add_argument("--runs", type=int, default=5, help="runs of each measurement; medians are shown (default 5)")
     parser.add_argument(
@@ -46,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
     import tempfile
 
-    from showcall.showgen import write_synthetic_show
+    from showcall.bench.showgen import write_synthetic_show
 
     if args.cues < 1 or args.runs < 1:
         print("showcall bench load: --cues and --runs must be at least 1", file=sys.stderr)
@@ -132,7 +140,7 @@ def _in_fresh_process(what: str, show: Path) -> dict[str, float]:
     import subprocess
     import sys
 
-    code = f"from showcall.commands.bench_load import _child; _child({what!r}, {str(show)!r})"
+    code = f"from showcall.bench.load import _child; _child({what!r}, {str(show)!r})"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise _RunFailed(f"measuring {what} of {show} failed:\n{done.stderr.strip()}")
@@ -212,9 +220,7 @@ def _child(what: str, show: str) -> None:
 
 
 def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    return percentile(sorted(values), 0.5)
 
 
 def _report(result: dict[str, Any]) -> str:

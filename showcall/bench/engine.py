@@ -8,7 +8,7 @@
    exactly once, none early, and memory must stay flat.
 
 The GO lead (engine.GO_LEAD_NS, 1 ms) is part of every GO latency figure: it is what makes a cue's
-messages keep their exact offsets.
+messages keep their exact offsets. Percentiles are `showcall.stats`'s nearest rank.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import json
 import os
 import resource
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,12 +28,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from showcall.bench.procs import Receiver, RxRecord, ui_like_load
 from showcall.engine import events as ev
 from showcall.engine.engine import GO_LEAD_NS
 from showcall.runner.session import SessionOptions, ShowSession
-from showcall.timing.benchproc import Receiver, RxRecord, ui_like_load
+from showcall.stats import percentile, summarize
+
+__all__ = ["DESCRIPTION", "LongRun", "add_arguments", "main", "run"]
 
 US = 1_000
+DESCRIPTION = (
+    "Measure GO latency (OSC control idle and under a UI-like load, stdin line) at a receiver in another process, "
+    "and auto-run a generated show checking every message arrived once, none early, with flat memory."
+)
 
 
 def _show(path: Path, cues: int, port: int, *, go_guard: str, manual: bool = True) -> Path:
@@ -58,19 +64,16 @@ def _show(path: Path, cues: int, port: int, *, go_guard: str, manual: bool = Tru
 
 
 def _percentiles(values_ns: list[int]) -> dict[str, float | int | None]:
-    if not values_ns:
+    figures = summarize(values_ns)
+    if figures is None:
         return {"count": 0, "p50_us": None, "p99_us": None, "max_us": None, "min_us": None}
-    ordered = sorted(values_ns)
-
-    def pick(q: float) -> float:
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] / US
-
+    us = figures.scaled(US)
     return {
-        "count": len(ordered),
-        "p50_us": round(pick(0.50), 1),
-        "p99_us": round(pick(0.99), 1),
-        "max_us": round(ordered[-1] / US, 1),
-        "min_us": round(ordered[0] / US, 1),
+        "count": us.n,
+        "p50_us": round(us.p50, 1),
+        "p99_us": round(us.p99, 1),
+        "max_us": round(us.max, 1),
+        "min_us": round(us.min, 1),
     }
 
 
@@ -231,7 +234,8 @@ def _float(value: float | int | None) -> float | None:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of `showcall bench engine`."""
+    """The options and description of `showcall bench engine`."""
+    parser.description = DESCRIPTION
     parser.add_argument("--gos", type=int, default=100, help="GOs per latency condition (default 100)")
     parser.add_argument("--cues", type=int, default=10_000, help="cues in the long run (default 10000)")
     parser.add_argument(
@@ -286,15 +290,16 @@ def run(args: argparse.Namespace) -> int:
                 f"{long['received']}, missed {long['missed']}, duplicated {long['duplicated']}, early {long['early']}; "
                 f"lateness p50 {long['late_p50_us']} µs p99 {long['late_p99_us']} µs max {long['late_max_us']} µs"
             )
-            print(f"  memory (RSS, MB) start {rss[0]} max {max(rss)} end {rss[-1]}; median {statistics.median(rss)}")
+            median = percentile(sorted(rss), 0.5)
+            print(f"  memory (RSS, MB) start {rss[0]} max {max(rss)} end {rss[-1]}; median {median}")
     long = figures.get("long_run")
     ok = not long or (long["missed"] == 0 and long["duplicated"] == 0 and long["early"] == 0)
     return 0 if ok else 1
 
 
 def main() -> int:
-    """`python -m showcall.runner.bench`."""
-    parser = argparse.ArgumentParser(prog="showcall bench engine", description=__doc__)
+    """`python -m showcall.bench.engine`."""
+    parser = argparse.ArgumentParser(prog="showcall bench engine")
     add_arguments(parser)
     return run(parser.parse_args())
 

@@ -9,7 +9,7 @@ clock read). Then: each mode under UI load, the core's CPU share at 10 cues a se
 messages (deadline to last datagram on the wire) and panic latency. It prints the environment and a verdict
 against the promise (design.md §7), or all of it as JSON.
 
-    python -m showcall.timing.bench [--no-rt] [--json] [--quick]
+    showcall bench timing [--no-rt] [--json] [--quick]     (or python -m showcall.bench.timing)
 """
 
 from __future__ import annotations
@@ -28,43 +28,48 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 
-from showcall.timing import protocol as p
-from showcall.timing.api import SendItem
-from showcall.timing.benchenv import environment
-from showcall.timing.benchproc import Receiver, RxRecord, bench_payload, cpu_ns, start_hog, system_cpu_ns, ui_like_load
-from showcall.timing.benchreport import (
+from showcall.bench.env import environment
+from showcall.bench.procs import Receiver, RxRecord, bench_payload, cpu_ns, start_hog, system_cpu_ns, ui_like_load
+from showcall.bench.timingreport import (
     BenchResult,
     BurstResult,
     ConditionResult,
+    Lateness,
     ModeResult,
     PanicResult,
     SchedulerRow,
-    Summary,
     render,
     summarize,
     verdict,
 )
+from showcall.timing import protocol as p
+from showcall.timing.api import SendItem
 from showcall.timing.client import TimingCoreClient
 from showcall.timing.modes import MODES, Mode, mode_named
 from showcall.transports.base import Endpoint
 
-__all__ = ["add_arguments", "main", "run"]
+__all__ = ["DESCRIPTION", "add_arguments", "main", "run"]
 
 MS = 1_000_000
 CONDITIONS = ("idle", "ui", "hog", "ui+hog")
 TAG_NAIVE, TAG_CORE, TAG_BURST, TAG_PANIC, TAG_CPU, TAG_STOP = 0, 1, 2, 3, 4, 9
 LEAD_NS = 300 * MS
 """Items are handed over this far ahead, so a busy engine loop delays the handing-over, never the send."""
+DESCRIPTION = (
+    "Send at deadlines from the timing core and from a naive scheduler under load; "
+    "print the lateness figures and a verdict."
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the benchmark's options to `parser` (`showcall bench timing` and `python -m` share them)."""
+    """Add the benchmark's options and description to `parser` (`showcall bench timing` and `python -m` share them)."""
+    parser.description = DESCRIPTION
     add = parser.add_argument
     add(
         "--samples",
         type=int,
         default=2000,
-        help="sends per scheduler per condition (default 2000, so p99.9 is the 2nd largest)",
+        help="sends per scheduler per condition (default 2000, so two sends are above p99.9)",
     )
     add(
         "--interval-ms",
@@ -112,8 +117,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m showcall.timing.bench`."""
-    parser = argparse.ArgumentParser(prog="showcall bench timing", description="The timing core's jitter benchmark.")
+    """`python -m showcall.bench.timing`."""
+    parser = argparse.ArgumentParser(prog="showcall bench timing")
     add_arguments(parser)
     return run(parser.parse_args(argv))
 
@@ -307,7 +312,7 @@ async def _until(condition: Callable[[], bool], timeout_s: float) -> None:
         await asyncio.sleep(0.02)
 
 
-def _wire(records: list[RxRecord], tag: int, expected: int) -> Summary:
+def _wire(records: list[RxRecord], tag: int, expected: int) -> Lateness:
     first: dict[int, RxRecord] = {}
     for r in records:
         if r.tag == tag:

@@ -1,4 +1,4 @@
-"""Provides `python -m showcall.tui.bench`: the console's figures on a generated 10,000-cue show.
+"""Provides `showcall bench console`: the console's figures on a generated 10,000-cue show.
 
 * GO key → screen: from the moment the Space key event is posted to the console, to the moment the
   frame whose standby box says `GO ▸ <that cue>` has been turned into terminal bytes. The console runs
@@ -10,7 +10,7 @@
 The show's devices point at sockets of this process on 127.0.0.1 (the Eos desk over TCP, the rest
 over UDP), drained by a thread, so every send is a real send. Between GOs the bench moves the
 standby and scrolls the list, and every fourth cue follows the one before by 250 ms, so the core
-sends while the console draws.
+sends while the console draws. Percentiles are `showcall.stats`'s nearest rank.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import os
 import re
 import selectors
 import socket
-import sys
 import tempfile
 import threading
 import time
@@ -31,11 +30,18 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from showcall.bench.showgen import synthetic_show
 from showcall.engine.snapshot import Source
 from showcall.runner.session import SessionOptions, ShowSession
-from showcall.showgen import synthetic_show
+from showcall.stats import percentile
 from showcall.tui.app import ConsoleApp, ShowLink, settle_heap
 
+__all__ = ["DESCRIPTION", "Figures", "add_arguments", "main", "run"]
+
+DESCRIPTION = (
+    "Drive the console (Textual, headless) on a generated show: GO key to screen latency, and the timing "
+    "core's lateness while the console renders."
+)
 ANSI = re.compile(r"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
 PROMISE_P50_US = 50.0
 PROMISE_P99_US = 250.0
@@ -113,18 +119,12 @@ class Figures:
     load_before: float
 
 
-def percentile(values: list[float], q: float) -> float:
-    """The q-quantile (nearest rank) of `values`."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
-
-
 def write_show(folder: Path, cues: int, ports: dict[str, int]) -> Path:
     """The generated show, with a 50 ms go_guard so GOs can come 150 ms apart."""
     text = synthetic_show(cues, ports=ports)
     header = 'start: "08:00:00"}'
     if header not in text:
-        raise RuntimeError("showgen's header changed; update showcall.tui.bench")
+        raise RuntimeError("showgen's header changed; update showcall.bench.console")
     path = folder / "bench.yaml"
     path.write_text(text.replace(header, 'start: "08:00:00", go_guard: 50ms}', 1), encoding="utf-8")
     return path
@@ -144,13 +144,14 @@ async def measure(cues: int, gos: int, size: tuple[int, int], *, realtime: bool,
         finally:
             await session.aclose()
             sink.close()
+    ordered = sorted(latencies)
     return Figures(
         cues=cues,
         size=f"{size[0]}x{size[1]}",
         gos=len(latencies),
-        go_to_screen_p50_ms=round(percentile(latencies, 0.5), 2),
-        go_to_screen_p99_ms=round(percentile(latencies, 0.99), 2),
-        go_to_screen_max_ms=round(max(latencies), 2),
+        go_to_screen_p50_ms=round(percentile(ordered, 0.5), 2),
+        go_to_screen_p99_ms=round(percentile(ordered, 0.99), 2),
+        go_to_screen_max_ms=round(ordered[-1], 2),
         missed_frames=missed,
         core_sends=stats.sent,
         core_p50_us=stats.lateness_p50_us,
@@ -242,20 +243,30 @@ async def baseline(cues: int, gos: int, *, realtime: bool, gap_s: float) -> tupl
     return done, stats
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the bench and print the figures."""
-    parser = argparse.ArgumentParser(prog="python -m showcall.tui.bench", description=__doc__.split("\n\n")[0])
+def terminal_size(text: str) -> tuple[int, int]:
+    """`WxH` (e.g. 160x48) as (width, height)."""
+    width, sep, height = text.lower().partition("x")
+    if not (sep and width.isdigit() and height.isdigit() and int(width) > 0 and int(height) > 0):
+        raise argparse.ArgumentTypeError(f"write the terminal size as WxH, e.g. 160x48, not {text!r}")
+    return int(width), int(height)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options and description of `showcall bench console`."""
+    parser.description = DESCRIPTION
     parser.add_argument("--cues", type=int, default=10_000, help="cues in the generated show (default 10000)")
     parser.add_argument("--gos", type=int, default=200, help="GO presses (default 200)")
-    parser.add_argument("--size", default="160x48", help="terminal size WxH (default 160x48)")
+    parser.add_argument("--size", type=terminal_size, default="160x48", help="terminal size WxH (default 160x48)")
     parser.add_argument("--gap", type=float, default=0.15, help="seconds between GOs (default 0.15)")
     parser.add_argument("--no-rt", action="store_true", help="do not ask for real-time scheduling")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument(
         "--baseline", action="store_true", help="also run the same GOs without the console, for the core's figures"
     )
-    args = parser.parse_args(argv)
-    width, height = (int(x) for x in args.size.lower().split("x"))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the bench and print the figures."""
     if args.baseline:
         done, stats = asyncio.run(baseline(args.cues, args.gos, realtime=not args.no_rt, gap_s=args.gap))
         print(
@@ -263,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{_us(stats.lateness_p50_us)}   p99 {_us(stats.lateness_p99_us)}   max {_us(stats.lateness_max_us)}   "
             f"late >1 ms: {stats.late_over_1ms}; core: {stats.priority}"
         )
-    figures = asyncio.run(measure(args.cues, args.gos, (width, height), realtime=not args.no_rt, gap_s=args.gap))
+    figures = asyncio.run(measure(args.cues, args.gos, args.size, realtime=not args.no_rt, gap_s=args.gap))
     if args.json:
         print(json.dumps(asdict(figures), indent=2))
         return 0
@@ -294,5 +305,12 @@ def _us(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f} µs"
 
 
+def main(argv: list[str] | None = None) -> int:
+    """`python -m showcall.bench.console`."""
+    parser = argparse.ArgumentParser(prog="showcall bench console")
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())
