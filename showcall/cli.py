@@ -9,13 +9,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-import tempfile
-import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from showcall import __version__
 from showcall.commands import check
+from showcall.crash import CRASH_EXIT, record_crash
 from showcall.errors import ShowcallError, ShowFileError
 
 Runner = Callable[[argparse.Namespace], int]
@@ -172,11 +171,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 1
     except Exception as exc:  # last resort: a bug must not greet the user with a traceback
-        with tempfile.NamedTemporaryFile("w", prefix="showcall-crash-", suffix=".txt", delete=False) as out:
-            traceback.print_exc(file=out)
-        print(
-            f"showcall: internal error: {type(exc).__name__}: {exc}\n"
-            f"  the details are in {out.name}; please report them",
-            file=sys.stderr,
-        )
-        return 70
+        print(record_crash(exc).message, file=sys.stderr)
+        return CRASH_EXIT

@@ -14,8 +14,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import sys
-import tempfile
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +23,7 @@ from rich.text import Text
 from textual.app import App
 from textual.binding import Binding, BindingType
 
+from showcall.crash import CRASH_EXIT, CrashReport, record_crash
 from showcall.doctor import Item, Level, worst_machine_item
 from showcall.engine.engine import Engine
 from showcall.errors import ShowFileError
@@ -35,8 +34,6 @@ from showcall.tui.screens.main import MainScreen
 
 if TYPE_CHECKING:
     from showcall.runner.session import SessionOptions, ShowSession
-
-CRASH_EXIT = 70
 
 
 @dataclass
@@ -81,7 +78,7 @@ class ConsoleApp(App[int]):
     def __init__(self, link: ShowLink) -> None:
         super().__init__()
         self.link = link
-        self.crash_report: str | None = None
+        self.crash_report: CrashReport | None = None
         self.main_screen = MainScreen(
             link.engine,
             link.scheduler,
@@ -118,16 +115,9 @@ class ConsoleApp(App[int]):
 
         (Textual would print a full traceback; design.md promises no Python traceback reaches the user.)
         """
-        with tempfile.NamedTemporaryFile("w", prefix="showcall-crash-", suffix=".txt", delete=False) as out:
-            out.write("".join(traceback.format_exception(error)))
-        self.crash_report = out.name
+        self.crash_report = record_crash(error, where="the console")
         super()._handle_exception(error)
-        self._exit_renderables[:] = [
-            Text(
-                f"showcall: internal error in the console: {type(error).__name__}: {error}\n"
-                f"  the details are in {out.name}; please report them"
-            )
-        ]
+        self._exit_renderables[:] = [Text(self.crash_report.message)]
 
 
 def settle_heap() -> None:

@@ -33,8 +33,8 @@ async def test_a_bug_in_the_console_leaves_a_report_and_one_line(virtual_console
     with pytest.raises(RuntimeError):
         async with console.app.run_test(size=(80, 24)) as pilot:
             await pilot.press("space")
-    assert console.app.crash_report is not None
-    report = Path(console.app.crash_report)
+    assert console.app.crash_report is not None and console.app.crash_report.path is not None
+    report = Path(console.app.crash_report.path)
     try:
         assert "RuntimeError: a bug in a key handler" in report.read_text()
         err = capsys.readouterr().err
