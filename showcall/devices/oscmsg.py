@@ -1,5 +1,7 @@
 """Provides `decode_osc`: one OSC packet (a message or a bundle) as plain messages, or `MalformedOscError`.
 
+The one OSC decoder and formatter of showcall: control input, device feedback, the simulators and the
+console's packet lines all read packets here, so a message reads the same wherever it is shown.
 python-osc is the codec, but it logs and skips unknown type tags and lets a bad string escape as
 UnicodeDecodeError, so the packet's shape and its type tags are checked here first; every way a packet
 can be wrong ends as one exception type carrying a short reason that can be counted.
@@ -46,7 +48,11 @@ class OscIn:
         """The message as one line: `/ch/03/mix/on 0`, `/lower3/on 1 "Jane Doe" 0.25`."""
         if not self.args:
             return self.address
-        return f"{self.address} {' '.join(format_arg(arg) for arg in self.args)}"
+        return f"{self.address} {self.args_text()}"
+
+    def args_text(self) -> str:
+        """The arguments as `summary` shows them (`1 "Jane Doe" 0.25`), empty without any."""
+        return " ".join(format_arg(arg) for arg in self.args)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly form (blobs as hex)."""

@@ -86,12 +86,32 @@ def test_simulator_records_become_one_line_each():
 
 
 def test_feedback_packets_are_described():
+    from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
     from pythonosc.osc_message_builder import OscMessageBuilder
+
+    from showcall.devices.oscmsg import decode_osc
 
     builder = OscMessageBuilder("/eos/out/active/cue/1/12")
     builder.add_arg(0.5)
     assert describe_packet(builder.build().dgram) == "/eos/out/active/cue/1/12 0.5"
     assert describe_packet(bytes([0xF0, 0x7F, 0x01, 0x02, 0x01, 0x01, 0xF7])) == "F0 7F 01 02 01 01 F7"
+    # the one OSC formatter: the console's line reads as the simulators' and the feedback decoder's do
+    builder = OscMessageBuilder("/lower3/on")
+    for arg in (1, "Jane Doe", True, b"\x00\x01", 0.1234567):
+        builder.add_arg(arg)
+    packet = builder.build().dgram
+    assert describe_packet(packet) == '/lower3/on 1 "Jane Doe" true <blob 2 bytes> 0.123457'
+    assert describe_packet(packet) == decode_osc(packet)[0].summary()
+    bundle = OscBundleBuilder(IMMEDIATELY)
+    bundle.add_content(builder.build())
+    bundle.add_content(OscMessageBuilder("/eos/out/ping").build())
+    assert (
+        describe_packet(bundle.build().dgram) == '/lower3/on 1 "Jane Doe" true <blob 2 bytes> 0.123457; /eos/out/ping'
+    )
+    long = OscMessageBuilder("/eos/out/cmd")
+    long.add_arg("x" * 80)
+    assert describe_packet(long.build().dgram) == f'/eos/out/cmd "{"x" * 58}…'
+    assert describe_packet(b"/bad\x00\x00\x00\x00,q\x00\x00") == "2F 62 61 64 00 00 00 00 2C 71 00 00"
 
 
 def test_a_burst_of_events_signals_the_screen_once_until_it_looks(virtual_console):

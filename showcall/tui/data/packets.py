@@ -2,38 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from pythonosc.osc_message import OscMessage
-
+from showcall.devices.oscmsg import MalformedOscError, decode_osc
 from showcall.tui.data.text import ellipsize
 
 MAX_ARGS_TEXT = 60
 
 
 def describe_packet(packet: bytes) -> str:
-    """`/eos/out/active/cue/1/10 [0.5]` for an OSC message, hex bytes for anything else (MIDI)."""
-    if packet.startswith(b"/"):
-        try:
-            message: Any = OscMessage(packet)
-        except Exception:  # python-osc raises several types for malformed packets; any means "not OSC"
-            return _hex(packet)
-        args = list(message.params)
-        text = str(message.address)
-        if args:
-            text += " " + ellipsize(" ".join(_arg(a) for a in args), MAX_ARGS_TEXT)
-        return text
-    if packet.startswith(b"#bundle"):
-        return f"OSC bundle, {len(packet)} bytes"
-    return _hex(packet)
-
-
-def _arg(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, bytes):
-        return f"<{len(value)} bytes>"
-    return str(value)
+    """`/eos/out/active/cue/1/10 0.5` for an OSC message (a bundle's messages joined by `; `), hex bytes for
+    anything else (MIDI, or OSC too malformed to read). Decoded and formatted by `showcall.devices.oscmsg`."""
+    try:
+        messages = decode_osc(packet)
+    except MalformedOscError:
+        return _hex(packet)
+    return "; ".join(
+        f"{m.address} {ellipsize(m.args_text(), MAX_ARGS_TEXT)}" if m.args else m.address for m in messages
+    )
 
 
 def _hex(packet: bytes) -> str:
