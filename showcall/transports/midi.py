@@ -20,7 +20,7 @@ from typing import Any
 import mido
 
 from showcall.errors import MidiUnavailableError, ShowcallError
-from showcall.transports.base import DeviceDownError, Endpoint, LinkState, LinkStatus, OutputStats
+from showcall.transports.base import DeviceDownError, Endpoint, LinkState, LinkStatus, OutputBase
 from showcall.transports.tcp import StreamOutput
 
 __all__ = [
@@ -176,20 +176,20 @@ class MidiSocketOutput(StreamOutput):
         check_midi_message(payload)
         return payload
 
-    def send(self, wire: bytes) -> None:
+    def _send(self, wire: bytes) -> None:
         """Write the message now (and record it when a recorder is attached)."""
-        super().send(wire)
+        super()._send(wire)
         if self.recorder is not None:
             self.recorder.record(self.endpoint.device, time.monotonic_ns(), wire)
 
-    def send_many(self, wires: Sequence[bytes]) -> int:
+    def _send_many(self, wires: Sequence[bytes]) -> tuple[int, Exception | None]:
         """Write these messages now, back to back in one write (and record them when a recorder is attached)."""
-        count = super().send_many(wires)
-        if self.recorder is not None:
+        sent, failure = super()._send_many(wires)
+        if self.recorder is not None and failure is None:
             at = time.monotonic_ns()
             for wire in wires:
                 self.recorder.record(self.endpoint.device, at, wire)
-        return count
+        return sent, failure
 
     def _on_connected(self) -> None:
         self._parser = mido.Parser()
@@ -199,12 +199,13 @@ class MidiSocketOutput(StreamOutput):
         return [bytes(message.bytes()) for message in self._parser]
 
 
-class MidiPortOutput:
+class MidiPortOutput(OutputBase):
     """MIDI to a named port through a mido backend (python-rtmidi by default); retried every 2 s while absent."""
 
+    failures = (Exception,)  # a backend's own error types (rtmidi's, an unplugged device): the port is gone
+
     def __init__(self, endpoint: Endpoint, *, backend: str = RTMIDI_BACKEND) -> None:
-        self.endpoint = endpoint
-        self.stats = OutputStats()
+        super().__init__(endpoint)
         self.recorder: MidiRecorder | None = None
         self._backend = backend
         self._port: Any = None
@@ -240,23 +241,22 @@ class MidiPortOutput:
         check_midi_message(payload)
         return payload
 
-    def send(self, wire: bytes) -> None:
+    def _send(self, wire: bytes) -> None:
         """Send the message now; MidiPortUnavailableError when the port is not open."""
         port = self._port
         if port is None:
             raise MidiPortUnavailableError(self.endpoint.device, self._status.detail or "MIDI port not open")
-        try:
-            if self._raw_send is not None:
-                self._raw_send(wire)
-            else:
-                port.send(mido.Message.from_bytes(wire))
-        except Exception as exc:  # a backend error (device unplugged): the port is gone until reopened
-            self.stats.failed += 1
-            self._lost(time.monotonic_ns(), f"MIDI port {self.endpoint.midi_port!r} failed: {exc}")
-            raise MidiPortUnavailableError(self.endpoint.device, self._status.detail) from exc
-        self.stats.sent += 1
+        if self._raw_send is not None:
+            self._raw_send(wire)
+        else:
+            port.send(mido.Message.from_bytes(wire))
         if self.recorder is not None:
             self.recorder.record(self.endpoint.device, time.monotonic_ns(), wire)
+
+    def _down(self, failure: Exception) -> DeviceDownError:
+        """A backend error (device unplugged): the port is gone until reopened."""
+        self._lost(time.monotonic_ns(), f"MIDI port {self.endpoint.midi_port!r} failed: {failure}")
+        return MidiPortUnavailableError(self.endpoint.device, self._status.detail)
 
     def fileno(self) -> int | None:
         """MIDI ports give no descriptor to watch."""

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from showcall.protocols.oscframe import DEFAULT_MAX_FRAME, LengthPrefixDecoder, SlipDecoder, make_decoder
 from showcall.protocols.oscframe import frame as frame_packet
-from showcall.transports.base import DeviceDownError, Endpoint, LinkState, LinkStatus, OutputStats
+from showcall.transports.base import BatchOutputBase, DeviceDownError, Endpoint, LinkState, LinkStatus
 from showcall.transports.batch import JoinedWires
 
 __all__ = [
@@ -45,7 +45,14 @@ def socket_error_text(code: int) -> str:
     return text[:1].lower() + text[1:]
 
 
-class StreamOutput:
+class _Backlog(Exception):
+    """The device has left MAX_PENDING bytes unread: a send is refused, the connection kept."""
+
+    def __init__(self, pending: int) -> None:
+        super().__init__(f"device is not reading: {pending} bytes unsent")
+
+
+class StreamOutput(BatchOutputBase):
     """A TCP client owned by the timing core: every call returns at once.
 
     `open` starts a non-blocking connect; the core watches `fileno` (and for writing while `wants_write`)
@@ -55,9 +62,10 @@ class StreamOutput:
     Subclasses give `frame` and `_deframe`, and may reset their decoder in `_on_connected`.
     """
 
+    failures = (OSError, _Backlog)
+
     def __init__(self, endpoint: Endpoint, host: str, port: int) -> None:
-        self.endpoint = endpoint
-        self.stats = OutputStats()
+        super().__init__(endpoint)
         self._host, self._port = host, port
         self._sock: socket.socket | None = None
         self._connecting = False
@@ -89,7 +97,7 @@ class StreamOutput:
         """Wire bytes for one payload; the identity here, framing in subclasses."""
         return payload
 
-    def send(self, wire: bytes) -> None:
+    def _send(self, wire: bytes) -> None:
         """Write `wire` now; a partial write keeps the rest for `on_ready`. DeviceDownError when not connected."""
         self._write(wire, 1, None)
 
@@ -97,45 +105,49 @@ class StreamOutput:
         """The framed wires joined into one buffer now, ahead of the deadline; slices are views of it."""
         return JoinedWires(wires)
 
-    def send_many(self, wires: Sequence[bytes]) -> int:
-        """Write these framed wires now with one `send` of their concatenation; returns how many (all).
+    def _send_many(self, wires: Sequence[bytes]) -> tuple[int, Exception | None]:
+        """Write these framed wires now with one `send` of their concatenation.
 
         All or nothing: the stream takes them (what the kernel does not take at once waits for `on_ready`,
-        in order) or DeviceDownError says why none did.
+        in order) or none went out.
         """
         joined = wires if isinstance(wires, JoinedWires) else JoinedWires(wires)
         if joined:
-            self._write(joined.data(), len(joined), joined)
-        return len(joined)
+            try:
+                self._write(joined.data(), len(joined), joined)
+            except self.failures as exc:
+                return 0, exc
+        return len(joined), None
+
+    def _down(self, failure: Exception) -> DeviceDownError:
+        """A refused write: the connection is lost (and retried), unless the device only fell behind reading."""
+        if isinstance(failure, _Backlog):
+            self.stats.last_error = str(failure)
+            return DeviceDownError(self.endpoint.device, self.stats.last_error)
+        code = failure.errno if isinstance(failure, OSError) and failure.errno else errno.EIO
+        self._lose(time.monotonic_ns(), socket_error_text(code))
+        return DeviceDownError(self.endpoint.device, self._status.detail)
 
     def _write(self, data: bytes | memoryview, count: int, joined: JoinedWires | None) -> None:
-        """Write `count` wires' bytes now or queue them behind bytes already waiting; count them sent."""
+        """Write `count` wires' bytes now, or queue them behind bytes already waiting."""
         sock = self._sock
         if sock is None or self._connecting:
             raise DeviceDownError(self.endpoint.device, self._status.detail or "not connected")
         if self._pending:
             # Bytes already wait: queue behind them so the stream keeps its order.
             if len(self._pending) + len(data) > MAX_PENDING:
-                self.stats.failed += count
-                self.stats.last_error = f"device is not reading: {len(self._pending)} bytes unsent"
-                raise DeviceDownError(self.endpoint.device, self.stats.last_error)
+                raise _Backlog(len(self._pending))
             self._pending += data
             self._pending_sends += count
-            self.stats.sent += count
             return
         try:
             written = sock.send(data)
         except BlockingIOError:
             written = 0
-        except OSError as exc:
-            self.stats.failed += count
-            self._lose(time.monotonic_ns(), socket_error_text(exc.errno or 0))
-            raise DeviceDownError(self.endpoint.device, self._status.detail) from exc
         if written < len(data):
             self._pending += data[written:]
             # Wires not wholly written are the ones lost if the connection drops before they are.
             self._pending_sends = count - (joined.complete_within(written) if joined is not None else 0)
-        self.stats.sent += count
 
     def fileno(self) -> int | None:
         """The socket while connecting or connected, else None (it changes on reconnect)."""

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import socket
 from collections.abc import Sequence
 
-from showcall.transports.base import DeviceDownError, Endpoint, LinkState, LinkStatus, OutputStats
+from showcall.transports.base import BatchOutputBase, DeviceDownError, Endpoint, LinkState, LinkStatus
 from showcall.transports.batch import LIBC_SENDMMSG, DatagramBatcher, PreparedDatagrams, SendMmsg
 from showcall.transports.tcp import BACKOFF_FIRST_NS, BACKOFF_MAX_NS, socket_error_text
 
 MAX_DATAGRAM = 65_507
 
 
-class UdpOutput:
+class UdpOutput(BatchOutputBase):
     """OSC over UDP. The socket is `connect`ed to a numeric address so `send` never resolves a name.
 
     UDP has no connection, so the device counts as online once the address resolves; an ICMP
@@ -25,8 +27,7 @@ class UdpOutput:
     """
 
     def __init__(self, endpoint: Endpoint, *, sendmmsg: SendMmsg | None = LIBC_SENDMMSG) -> None:
-        self.endpoint = endpoint
-        self.stats = OutputStats()
+        super().__init__(endpoint)
         self._batcher = DatagramBatcher(sendmmsg)
         self._sock: socket.socket | None = None
         self._status = LinkStatus(LinkState.CONNECTING, "not opened yet")
@@ -92,18 +93,12 @@ class UdpOutput:
         """A datagram is the OSC packet itself."""
         return payload
 
-    def send(self, wire: bytes) -> None:
-        """Send one datagram now."""
+    def _send(self, wire: bytes) -> None:
+        """Send one datagram now (`send` counts it)."""
         sock = self._sock
         if sock is None:
             raise DeviceDownError(self.endpoint.device, self._status.detail or "not open")
-        try:
-            sock.send(wire)
-        except OSError as exc:
-            self.stats.failed += 1
-            self._offline(socket_error_text(exc.errno or 0))
-            raise DeviceDownError(self.endpoint.device, self.stats.last_error) from exc
-        self.stats.sent += 1
+        sock.send(wire)
         if self._status.state is not LinkState.ONLINE:
             self._status = LinkStatus(LinkState.ONLINE, "")
 
@@ -111,24 +106,27 @@ class UdpOutput:
         """The datagrams with their `sendmmsg` arrays built now, ahead of the deadline; slices stay prepared."""
         return self._batcher.prepare(wires)
 
-    def send_many(self, wires: Sequence[bytes]) -> int:
-        """Send these datagrams in order now, in one `sendmmsg` call when they were prepared; returns how many.
+    def _send_many(self, wires: Sequence[bytes]) -> tuple[int, Exception | None]:
+        """Send these datagrams in order now, in one `sendmmsg` call when they were prepared.
 
-        When the kernel refuses one (the peer's port is closed, the send buffer is full) the device is marked
-        offline as `send` does and DeviceDownError says how many went out before it; the rest did not.
+        When the kernel refuses one (the peer's port is closed, the send buffer is full) the rest are not sent;
+        `send_many` marks the device offline as `send` does and says how many went out before it.
         """
         sock = self._sock
         if sock is None:
             raise DeviceDownError(self.endpoint.device, self._status.detail or "not open")
         sent, code = self._batcher.send(sock, wires)
-        self.stats.sent += sent
         if code:
-            self.stats.failed += len(wires) - sent
-            self._offline(socket_error_text(code))
-            raise DeviceDownError(self.endpoint.device, self.stats.last_error, sent=sent)
+            return sent, OSError(code, os.strerror(code))
         if self._status.state is not LinkState.ONLINE:
             self._status = LinkStatus(LinkState.ONLINE, "")
-        return sent
+        return sent, None
+
+    def _down(self, failure: Exception) -> DeviceDownError:
+        """The kernel refused a datagram (ICMP port unreachable from a local peer, a full buffer): offline."""
+        code = failure.errno if isinstance(failure, OSError) and failure.errno else errno.EIO
+        self._offline(socket_error_text(code))
+        return DeviceDownError(self.endpoint.device, self.stats.last_error)
 
     def fileno(self) -> int | None:
         """The socket, readable when the device answers (X32 and QLab reply to the sender's port)."""
