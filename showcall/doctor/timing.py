@@ -7,11 +7,11 @@ in for p99.9. Beyond p99 1 ms (three MIDI bytes) the machine cannot keep the pro
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from showcall.doctor.items import GROUP_MACHINE, Item, Level
+from showcall.stats import percentile
 
 __all__ = ["FAIL_P99_US", "OK_MAX_US", "OK_P99_US", "Lateness", "ProbeFacts", "lateness", "probe_item"]
 
@@ -43,11 +43,6 @@ class Lateness:
         }
 
 
-def _rank(ordered: Sequence[float], q: float) -> float:
-    """The nearest-rank percentile (no interpolation: a figure that was measured)."""
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
-
-
 def lateness(values_us: Sequence[float], *, early_below_us: float = 0.0) -> Lateness | None:
     """Summarise lateness values (µs); those below `early_below_us` count as early. None when empty."""
     if not values_us:
@@ -55,7 +50,8 @@ def lateness(values_us: Sequence[float], *, early_below_us: float = 0.0) -> Late
     ordered = sorted(values_us)
     early = sum(1 for v in ordered if v < early_below_us)
     over = sum(1 for v in ordered if v > 1_000.0)
-    return Lateness(len(ordered), _rank(ordered, 0.50), _rank(ordered, 0.99), ordered[-1], over, early)
+    # nearest rank (showcall.stats), as the console's timing line and `showcall bench` compute it
+    return Lateness(len(ordered), percentile(ordered, 0.5), percentile(ordered, 0.99), ordered[-1], over, early)
 
 
 @dataclass(frozen=True)
