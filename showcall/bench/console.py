@@ -172,7 +172,7 @@ async def _drive(session: ShowSession, gos: int, size: tuple[int, int], gap_s: f
     latencies: list[float] = []
     missed = 0
     async with app.run_test(size=size) as pilot:
-        display = app._display
+        display = app._display  # noqa: SLF001 - timing the frames
         waiting: dict[str, Any] = {"marker": None, "t0": 0, "seen": None}
 
         def timed_display(screen: Any, renderable: Any) -> None:
@@ -186,7 +186,7 @@ async def _drive(session: ShowSession, gos: int, size: tuple[int, int], gap_s: f
             if marker is not None and waiting["seen"] is None and marker in ANSI.sub("", frame):
                 waiting["seen"] = time.perf_counter_ns()
 
-        app._display = timed_display  # type: ignore[method-assign]
+        app._display = timed_display  # type: ignore[method-assign]  # noqa: SLF001 - timing the frames
         await pilot.pause(0.5)
         moves = ("down", "pagedown", "up", "pageup")
         for n in range(gos):
@@ -205,7 +205,7 @@ async def _drive(session: ShowSession, gos: int, size: tuple[int, int], gap_s: f
             waiting["marker"] = None
             await pilot.press(moves[n % len(moves)])  # the console draws while follow cues fire
             await asyncio.sleep(gap_s)
-        app._display = display  # type: ignore[method-assign]
+        app._display = display  # type: ignore[method-assign]  # noqa: SLF001 - timing the frames
     if not latencies:
         raise RuntimeError("no GO ever reached the screen")
     return latencies, missed

@@ -6,6 +6,7 @@ The console and the headless runner both open a session and then only talk to `s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import ipaddress
 from collections.abc import Callable
@@ -74,9 +75,15 @@ class ShowSession:
     mtc: MtcListener | None = None
     since_last: SinceLastRun = dataclasses.field(default_factory=lambda: SinceLastRun(None))
 
+    _exits: contextlib.AsyncExitStack = dataclasses.field(default_factory=contextlib.AsyncExitStack, repr=False)
+
     @classmethod
     async def open(cls, path: Path, options: SessionOptions) -> ShowSession:
-        """Load the show (ShowFileError on problems), start simulators and the timing core, build the engine."""
+        """Load the show (ShowFileError on problems), start simulators and the timing core, build the engine.
+
+        Whatever was started is stopped again if a later step fails (a log that cannot be written, a control
+        port in use): nothing is left listening or running.
+        """
         loaded = load_show(path)
         if loaded.plan is None or loaded.sources is None:
             raise ShowFileError(loaded.problems or [Problem(str(path), 1, 1, "", "the show could not be compiled")])
@@ -86,50 +93,52 @@ class ShowSession:
         record = record_show(plan, loaded.sources)
         previous = _resume_log(path, options) if options.resume else None
         replayed = _read_replay(previous, path) if previous is not None else None  # before anything starts
-        simulators: Simulators | None = None
-        if options.sim:
-            simulators = await _start_simulators(plan)
-            plan = _pointed_at(plan, simulators.endpoints)
-        plan = await _resolve_hosts(plan)
-        log_path = options.log_path or (previous if previous is not None else new_log_path(path))
-        last_log = log_path if log_path.exists() else latest_log(path)
-        since_last = since_last_run(record, log_path, last_log)
-        log = EventLog(log_path)
-        from showcall.timing.client import TimingCoreClient
+        async with contextlib.AsyncExitStack() as exits:
+            simulators: Simulators | None = None
+            if options.sim:
+                simulators = await _start_simulators(plan)
+                exits.push_async_callback(simulators.aclose)
+                plan = _pointed_at(plan, simulators.endpoints)
+            plan = await _resolve_hosts(plan)
+            log_path = options.log_path or (previous if previous is not None else new_log_path(path))
+            last_log = log_path if log_path.exists() else latest_log(path)
+            since_last = since_last_run(record, log_path, last_log)
+            log = EventLog(log_path)
+            exits.callback(log.close)
+            from showcall.timing.client import TimingCoreClient
 
-        mode = options.timing_mode or plan.show.info.timing
-        scheduler = TimingCoreClient(endpoints=plan.endpoints(), mode=mode, realtime=options.realtime)
-        try:
+            mode = options.timing_mode or plan.show.info.timing
+            scheduler = TimingCoreClient(endpoints=plan.endpoints(), mode=mode, realtime=options.realtime)
+            exits.push_async_callback(scheduler.aclose)
             await scheduler.start()
-        except BaseException:
-            log.close()
-            if simulators is not None:
-                await simulators.aclose()
-            raise
-        clock = SystemClock(asyncio.get_running_loop())
-        mtc_source = MtcTimecode(plan.show.info.fps, clock) if options.mtc_listen else None
-        engine = Engine(plan, scheduler, clock, path=str(path.resolve()), timecode=mtc_source, digest=record.digest)
-        engine.subscribe(log)
-        session = cls(path, plan, engine, scheduler, log, options, simulators, since_last=since_last)
-        if mtc_source is not None and options.mtc_listen is not None:
-            mtc_source.on_problem = lambda text: engine.announce(ev.ErrorEvent(clock.now_ns(), message=text))
-            session.mtc = MtcListener(mtc_source)
-            host, _, port = options.mtc_listen.rpartition(":")
-            try:
-                await session.mtc.start(host or "127.0.0.1", int(port))
-            except (OSError, ValueError) as exc:
-                await session.aclose()
-                raise ShowcallError(f"cannot listen for MIDI timecode on {options.mtc_listen}: {exc}") from exc
-        if options.auto_gap_ns is not None:
-            session.auto = AutoGo(engine, engine.clock, options.auto_gap_ns)
-        session.replayed = replayed
-        if options.control_port is not None:
-            try:
-                session.control = await listen(engine, options.control_port, options.control_host)
-            except OSError as exc:
-                await session.aclose()
-                where = f"{options.control_host}:{options.control_port}"
-                raise ShowcallError(f"cannot listen for control on {where}: {exc.strerror}") from exc
+            clock = SystemClock(asyncio.get_running_loop())
+            mtc_source = MtcTimecode(plan.show.info.fps, clock) if options.mtc_listen else None
+            engine = Engine(plan, scheduler, clock, path=str(path.resolve()), timecode=mtc_source, digest=record.digest)
+            exits.callback(engine.close)
+            engine.subscribe(log)
+            session = cls(path, plan, engine, scheduler, log, options, simulators, since_last=since_last)
+            session.replayed = replayed
+            if mtc_source is not None and options.mtc_listen is not None:
+                mtc_source.on_problem = lambda text: engine.announce(ev.ErrorEvent(clock.now_ns(), message=text))
+                mtc = MtcListener(mtc_source)
+                host, _, port = options.mtc_listen.rpartition(":")
+                try:
+                    await mtc.start(host or "127.0.0.1", int(port))
+                except (OSError, ValueError) as exc:
+                    raise ShowcallError(f"cannot listen for MIDI timecode on {options.mtc_listen}: {exc}") from exc
+                exits.push_async_callback(mtc.aclose)
+                session.mtc = mtc
+            if options.auto_gap_ns is not None:
+                session.auto = AutoGo(engine, engine.clock, options.auto_gap_ns)
+            if options.control_port is not None:
+                try:
+                    control = await listen(engine, options.control_port, options.control_host)
+                except OSError as exc:
+                    where = f"{options.control_host}:{options.control_port}"
+                    raise ShowcallError(f"cannot listen for control on {where}: {exc.strerror}") from exc
+                exits.callback(control.close)
+                session.control = control
+            session._exits = exits.pop_all()
         return session
 
     def start(self) -> None:
@@ -137,18 +146,9 @@ class ShowSession:
         self.engine.start(self.replayed if self.replayed is not None and not self.replayed.empty else None)
 
     async def aclose(self) -> None:
-        """Stop the timing core and simulators and close the log."""
-        self.engine.close()
-        if self.control is not None:
-            self.control.close()
-        if self.mtc is not None:
-            await self.mtc.aclose()
-        close = getattr(self.scheduler, "aclose", None)
-        if close is not None:
-            await close()
-        if self.simulators is not None:
-            await self.simulators.aclose()
-        self.log.close()
+        """Stop what the session started, last first: control, MTC, the engine's listening, the timing core,
+        the log, the simulators."""
+        await self._exits.aclose()
 
 
 def _read_replay(log: Path, show: Path) -> Replay:

@@ -174,12 +174,14 @@ class DatagramBatcher:
         if not n:
             return 0, 0
         if not (
-            isinstance(wires, PreparedDatagrams) and wires._batcher is self and wires._generation == self._generation
+            isinstance(wires, PreparedDatagrams)
+            and wires._batcher is self  # noqa: SLF001 - the batcher checks its own prepared batch, on the hot path
+            and wires._generation == self._generation  # noqa: SLF001
         ):
             wires = self.prepare(wires)
         fd = sock.fileno()
         stride = _HDR_WORDS * _WORD
-        at = self._hdr_addr + stride * wires._start
+        at = self._hdr_addr + stride * wires._start  # noqa: SLF001
         done = 0
         while done < n:
             count = sendmmsg(fd, at + stride * done, n - done, 0)
@@ -242,8 +244,9 @@ class JoinedWires(Sequence[bytes]):
             if step != 1:
                 raise ValueError("joined wires slice with step 1 only")
             view = JoinedWires.__new__(JoinedWires)
-            view._wires, view._blob, view._ends = self._wires, self._blob, self._ends
-            view._start, view._stop = self._start + start, self._start + max(start, stop)
+            # a view of the same class, built without copying: its fields are set here
+            view._wires, view._blob, view._ends = self._wires, self._blob, self._ends  # noqa: SLF001
+            view._start, view._stop = self._start + start, self._start + max(start, stop)  # noqa: SLF001
             return view
         if not -len(self) <= index < len(self):
             raise IndexError("joined wires index out of range")
