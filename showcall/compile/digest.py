@@ -105,6 +105,13 @@ def _info(info: ShowInfo) -> dict[str, Any]:
 def _device(config: DeviceConfig | None, driver: str, endpoint: Endpoint) -> dict[str, Any]:
     return {
         "config": config.model_dump(mode="json") if config is not None else None,
+        **endpoint_facts(driver, endpoint),
+    }
+
+
+def endpoint_facts(driver: str, endpoint: Endpoint) -> dict[str, Any]:
+    """A device's driver and where and how it is reached, as plain data (the digest and a kept show share it)."""
+    return {
         "driver": driver,
         "kind": endpoint.kind,
         "host": endpoint.host,

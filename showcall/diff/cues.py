@@ -26,7 +26,7 @@ from showcall.compile.digest import trigger_key
 from showcall.compile.plan import WireMessage
 from showcall.diff.changes import ChangeKind, CueChange, FieldChange, SendChange
 from showcall.diff.record import CueFacts, ShowRecord
-from showcall.model.show import After, At, AtTimecode, Cue, Follow
+from showcall.model.show import Cue, describe_trigger
 
 
 @dataclass(frozen=True)
@@ -63,19 +63,6 @@ def compare_cues(
             placed.append(Placed((before, 1, i), _removed(cue, facts, _after(old_cues, i), changed_packs)))
     placed.sort(key=lambda p: p.order)
     return placed
-
-
-def describe_trigger(go: object) -> str:
-    """A trigger as the caller says it: `manual`, `follow 2s`, `after 500ms`, `at 08:30:00`, `timecode 01:00:10:00`."""
-    if isinstance(go, Follow):
-        return f"follow {go.follow}"
-    if isinstance(go, After):
-        return f"after {go.after}"
-    if isinstance(go, At):
-        return f"at {go.at}"
-    if isinstance(go, AtTimecode):
-        return f"timecode {go.timecode}"
-    return "manual"
 
 
 # ---- matching -----------------------------------------------------------------------------------

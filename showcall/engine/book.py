@@ -17,8 +17,7 @@ from showcall.compile.plan import CompiledCue
 from showcall.engine.clock import Clock
 from showcall.engine.cues import CueRun, CueState, Source
 from showcall.engine.snapshot import CueSnapshot
-from showcall.engine.triggers import describe_trigger, is_chained
-from showcall.model.show import After, Follow
+from showcall.model.show import After, Follow, describe_trigger, is_chained
 from showcall.timing.api import Scheduler, SendItem
 
 ACTIVE = frozenset({CueState.ARMED, CueState.FIRED})
@@ -50,7 +49,7 @@ class CueBook:
             self.chain_end[i] = unchained
             if not is_chained(cues[i].cue.go):
                 unchained = i
-        self._triggers = [describe_trigger(c.cue.go) for c in cues]
+        self._triggers = [describe_trigger(c.cue.go, timecode="TC") for c in cues]  # the cue list's narrow column
         self._views = [self._view(i) for i in range(len(cues))]
         self._dirty: set[int] = set()
         self._snapshot: tuple[CueSnapshot, ...] | None = None

@@ -19,7 +19,7 @@ from showcall.engine.cues import CueState, Source
 from showcall.engine.hold import Parking
 from showcall.engine.replay import Replay
 from showcall.engine.runofshow import RunOfShow
-from showcall.engine.triggers import is_chained
+from showcall.model.show import is_chained
 from showcall.model.times import DAY_NS
 
 Fire = Callable[[int, int, Source], None]

@@ -147,6 +147,25 @@ Trigger = Annotated[
 ]
 
 
+def describe_trigger(go: object, *, timecode: str = "timecode") -> str:
+    """A trigger as the caller says it: `manual`, `follow 2s`, `after 500ms`, `at 08:30:00`, `timecode
+    01:00:10:00` (`timecode="TC"` for a narrow column)."""
+    if isinstance(go, Follow):
+        return f"follow {go.follow}"
+    if isinstance(go, After):
+        return f"after {go.after}"
+    if isinstance(go, At):
+        return f"at {go.at}"
+    if isinstance(go, AtTimecode):
+        return f"{timecode} {go.timecode}"
+    return "manual"
+
+
+def is_chained(go: object) -> bool:
+    """True for follow and after: the cue fires from the cue before it."""
+    return isinstance(go, Follow | After)
+
+
 # ---- actions ----------------------------------------------------------------------------------
 
 # Strict, bool first: in pydantic's lax mode `true` would pass as the int 1 and `1` as True.
