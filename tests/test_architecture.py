@@ -24,6 +24,7 @@ ENGINE_PUBLIC_MODULES = {
     "showcall.engine.log",
     "showcall.engine.replay",
     "showcall.engine.timecode",  # the TimecodeSource protocol an MTC input implements
+    "showcall.engine.rehearsal",  # where a rehearsal is taken from, and the rehearsal clock's default
 }
 ENGINE_API = {
     "plan",
@@ -43,6 +44,7 @@ ENGINE_API = {
     "panic",
     "reset",
     "quit",
+    "rehearse_from",
 }
 CUE_RECORD_FIELDS = {
     "state",

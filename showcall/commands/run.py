@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 
 from showcall.commands.args import host_port, port
-from showcall.model.times import Duration
+from showcall.model.times import Duration, TimeOfDay
 from showcall.runner.session import SessionOptions, ShowSession
+
+SPEEDS = (1, 2, 4, 8)
 
 
 def _gap(text: str) -> int:
@@ -17,6 +19,19 @@ def _gap(text: str) -> int:
         return Duration.parse(text).ns
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _clock(text: str) -> int:
+    try:
+        return TimeOfDay.parse(text).ns
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _speed(text: str) -> int:
+    if text.strip() not in {str(s) for s in SPEEDS}:
+        raise argparse.ArgumentTypeError(f"speed {text!r}: use 2, 4 or 8 (times real time), or 1")
+    return int(text)
 
 
 def add_arguments(parser: argparse.ArgumentParser, *, rehearse: bool = False) -> None:
@@ -69,6 +84,40 @@ def add_arguments(parser: argparse.ArgumentParser, *, rehearse: bool = False) ->
         metavar="ADDR",
         help="address to listen for control on (default 127.0.0.1; 0.0.0.0 for a Stream Deck on another machine)",
     )
+    only = "" if rehearse else " (rehearsal only: with --sim)"
+    rehearsal = parser.add_argument_group(
+        "rehearsing a part of the show" + only,
+        "The show's time of day becomes a rehearsal clock: `at` cues fire at their times on it, over/under and "
+        "segment clocks read against it. Without --clock or --from, a show rehearsed outside its hours (an hour "
+        "before its planned start to its planned end) starts 30 s before its planned start. See docs/engine.md.",
+    )
+    rehearsal.add_argument(
+        "--clock",
+        type=_clock,
+        metavar="HH:MM[:SS]",
+        help="run the show's time of day from this time, starting now",
+    )
+    where = rehearsal.add_mutually_exclusive_group()
+    where.add_argument(
+        "--from",
+        dest="from_cue",
+        metavar="CUE",
+        help="start at cue CUE (cues before it are passed, not fired), the clock at its `at` time or its "
+        "segment's planned start",
+    )
+    where.add_argument(
+        "--from-segment",
+        dest="from_segment",
+        metavar="ID",
+        help="start at the first cue of segment ID, the clock at the segment's planned start",
+    )
+    rehearsal.add_argument(
+        "--speed",
+        type=_speed,
+        default=1,
+        metavar="N",
+        help="run the rehearsal clock, follows, afters, waits and internal timecode N times faster (2, 4 or 8)",
+    )
 
 
 def run(args: argparse.Namespace, *, rehearse: bool = False) -> int:
@@ -78,8 +127,13 @@ def run(args: argparse.Namespace, *, rehearse: bool = False) -> int:
     except argparse.ArgumentTypeError as exc:
         print(f"showcall: --auto: {exc}", file=sys.stderr)
         return 2
+    sim = rehearse or bool(getattr(args, "sim", False))
+    refusal = _rehearsal_refusal(args, sim)
+    if refusal is not None:
+        print(f"showcall: {refusal}", file=sys.stderr)
+        return 2
     options = SessionOptions(
-        sim=rehearse or bool(getattr(args, "sim", False)),
+        sim=sim,
         auto_gap_ns=gap,
         log_path=args.log,
         resume=args.resume,
@@ -88,12 +142,42 @@ def run(args: argparse.Namespace, *, rehearse: bool = False) -> int:
         control_port=args.control,
         control_host=args.control_host,
         mtc_listen=args.mtc,
+        clock_tod_ns=args.clock,
+        speed=args.speed,
+        from_cue=args.from_cue,
+        from_segment=args.from_segment,
     )
     if args.headless:
         return asyncio.run(_headless(args.file, options))
     from showcall.commands.console import run_console
 
     return run_console(args.file, options)
+
+
+def _rehearsal_refusal(args: argparse.Namespace, sim: bool) -> str | None:
+    """Why the rehearsal options cannot be used as given, or None."""
+    given = [
+        name
+        for name, used in (
+            ("--clock", args.clock is not None),
+            ("--from", args.from_cue is not None),
+            ("--from-segment", args.from_segment is not None),
+            ("--speed", args.speed != 1),
+        )
+        if used
+    ]
+    if not given:
+        return None
+    if not sim:
+        return (
+            f"{given[0]} is for rehearsals (showcall rehearse, or run --sim): a show on the real devices runs on "
+            "the real time of day, at real speed, from its first cue (or --resume)"
+        )
+    if args.resume:
+        return f"{given[0]} cannot be used with --resume: a resumed run carries on its own clock from where it stopped"
+    if args.speed != 1 and args.mtc is not None:
+        return "--speed runs showcall's internal timecode faster; timecode chased with --mtc runs at the rig's rate"
+    return None
 
 
 async def _headless(path: Path, options: SessionOptions) -> int:

@@ -2,7 +2,8 @@
 
 The book is the only code that changes a cue's record: it arms cues (their sends become deadlines in the
 timing core, and a bookkeeping timer marks the fire time), disarms them, marks them fired, complete, failed,
-missed or passed over, settles the core's reports against them, and works out follow/after chains. It keeps
+missed or passed over, settles the core's reports against them, and works out follow/after chains (a
+rehearsal at a faster speed runs them and each cue's waits faster: the show clock says how). It keeps
 the set of active cues (armed or fired), so nothing on the GO path scans a whole 10,000-cue show, and each
 cue's `CueSnapshot`, rebuilt only when that cue changed.
 """
@@ -14,7 +15,7 @@ import itertools
 from collections.abc import Callable
 
 from showcall.compile.plan import CompiledCue
-from showcall.engine.clock import Clock
+from showcall.engine.clock import ShowClock
 from showcall.engine.cues import CueRun, CueState, Source
 from showcall.engine.snapshot import CueSnapshot
 from showcall.model.show import After, Follow, describe_trigger, is_chained
@@ -28,7 +29,7 @@ class CueBook:
     bookkeeping timer when an armed cue reaches its fire time."""
 
     def __init__(
-        self, cues: tuple[CompiledCue, ...], scheduler: Scheduler, clock: Clock, on_fire: Callable[[int], None]
+        self, cues: tuple[CompiledCue, ...], scheduler: Scheduler, clock: ShowClock, on_fire: Callable[[int], None]
     ) -> None:
         self.cues = cues
         self.scheduler = scheduler
@@ -102,7 +103,7 @@ class CueBook:
 
     def arm(self, index: int, fire_ns: int, source: Source) -> bool:
         """Schedule cue `index`'s sends from `fire_ns`; True when that is now (the caller marks it fired)."""
-        compiled, run = self.cues[index], self.runs[index]
+        run = self.runs[index]
         run.cancel_timer()
         self.cancel_unsent(index)  # fired again while still running: its remaining sends are superseded
         self.set_state(index, CueState.ARMED)
@@ -112,7 +113,7 @@ class CueBook:
         run.missed = False
         run.failed_sends = 0
         run.complete_ns = None
-        self.schedule(index, [(number, fire_ns + m.offset_ns) for number, m in enumerate(compiled.messages)])
+        self.schedule(index, self.dues(index, fire_ns))
         if fire_ns <= self.clock.now_ns():
             return True
         run.fire_timer = self.clock.call_at(fire_ns, functools.partial(self.on_fire, index))
@@ -206,6 +207,15 @@ class CueBook:
 
     # ---- messages in the timing core ----------------------------------------------------------
 
+    def dues(self, index: int, fire_ns: int, skip: frozenset[int] | set[int] = frozenset()) -> list[tuple[int, int]]:
+        """(message number, due time) of cue `index`'s messages fired at `fire_ns`, less the numbers in `skip`."""
+        real = self.clock.real_ns
+        return [
+            (number, fire_ns + real(m.offset_ns))
+            for number, m in enumerate(self.cues[index].messages)
+            if number not in skip
+        ]
+
     def schedule(self, index: int, numbers_and_dues: list[tuple[int, int]]) -> None:
         """Hand messages of cue `index` (message number, due time) to the timing core."""
         compiled, run = self.cues[index], self.runs[index]
@@ -294,13 +304,14 @@ class CueBook:
         """The follow/after cues behind cue `index`: (index, fire time, source), each from the one before."""
         chain: list[tuple[int, int, Source]] = []
         previous_fire, previous = fire_ns, self.cues[index]
+        real = self.clock.real_ns
         for j in range(index + 1, self.chain_end[index]):
             go = self.cues[j].cue.go
             if isinstance(go, Follow):
-                at, source = previous_fire + go.follow.ns, Source.FOLLOW
+                at, source = previous_fire + real(go.follow.ns), Source.FOLLOW
             else:
                 assert isinstance(go, After)  # chain_end stops at the first cue that is neither
-                at, source = previous_fire + previous.duration_ns + go.after.ns, Source.AFTER
+                at, source = previous_fire + real(previous.duration_ns) + real(go.after.ns), Source.AFTER
             if self.runs[j].state is CueState.FIRED:
                 break  # that part of the chain is already running
             chain.append((j, at, source))  # an armed one is re-armed from the new time (a GO ahead of an at cue)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -30,10 +31,11 @@ from showcall.compile.plan import Plan
 from showcall.devices.feedback import FeedbackDecoder
 from showcall.engine import events as ev
 from showcall.engine.book import CueBook
-from showcall.engine.clock import Clock
+from showcall.engine.clock import Clock, ShowClock
 from showcall.engine.cues import CueState, Source
 from showcall.engine.handshake import Handshake
 from showcall.engine.hold import Parking
+from showcall.engine.rehearsal import CUE_RUNNING, GO_TO, NOT_A_REHEARSAL, RehearsalPoint
 from showcall.engine.replay import Replay
 from showcall.engine.reports import report_events
 from showcall.engine.restore import restore
@@ -84,12 +86,15 @@ class Engine:
     ) -> None:
         self.plan = plan
         self.clock = clock
+        # the show's time of day: the real one, or a rehearsal clock the session set up (maybe faster)
+        self._show_clock = clock if isinstance(clock, ShowClock) else ShowClock(clock)
+        speed = self._show_clock.speed
         self._cues = plan.cues
         self._scheduler = scheduler
         self._path = path
         self._digest = digest
         self._go_lead_ns = go_lead_ns
-        self._book = CueBook(plan.cues, scheduler, clock, self._fired)
+        self._book = CueBook(plan.cues, scheduler, self._show_clock, self._fired)
         self._runs = self._book.runs
         self._playhead = 0
         self._held_since: int | None = None
@@ -99,16 +104,16 @@ class Engine:
         self._last_go_ns: int | None = None
         self._ended = False
         self._quit = False
-        self._run_of_show = RunOfShow(plan)
+        self._run_of_show = RunOfShow(plan, speed)
         self._handshake = Handshake(list(plan.show.departments))
         self._dept_next: dict[str, str] = {}
-        self._timecode: TimecodeSource = timecode or InternalTimecode(plan.show.info.fps)
+        self._timecode: TimecodeSource = timecode or InternalTimecode(plan.show.info.fps, speed)
         self._uses_timecode = any(isinstance(c.cue.go, AtTimecode) for c in plan.cues)
         self._parking = Parking(self._book)
         self._time_cues = TimeCues(
             plan.cues,
             self._book,
-            clock,
+            self._show_clock,
             self._timecode,
             self._run_of_show.anchor_tod_ns,
             fire=self._fire,
@@ -144,7 +149,14 @@ class Engine:
             self._ended = True
         self._emit(event)
 
+    def _stamped(self, event: ev.Event) -> ev.Event:
+        """The event with the rehearsal clock's time of day on it, while one is in use (events carry both clocks)."""
+        if not self._show_clock.in_use or event.show_tod_ns is not None:
+            return event
+        return dataclasses.replace(event, show_tod_ns=self._show_clock.time_of_day_at(event.mono_ns))
+
     def _emit(self, event: ev.Event) -> None:
+        event = self._stamped(event)
         for listener in list(self._listeners):
             try:
                 listener(event)
@@ -154,7 +166,7 @@ class Engine:
     def _listener_failed(self, failed: Listener, event: ev.Event, exc: Exception) -> None:
         """Say (to the other listeners) that one could not take an event; the show goes on."""
         what = str(exc) if isinstance(exc, ShowcallError) else f"{type(exc).__name__}: {exc}"
-        error = ev.ErrorEvent(self._now(), message=f"a listener failed on '{event.name}': {what}")
+        error = self._stamped(ev.ErrorEvent(self._now(), message=f"a listener failed on '{event.name}': {what}"))
         for listener in list(self._listeners):
             if listener is not failed and not isinstance(event, ev.ErrorEvent):
                 with contextlib.suppress(Exception):  # nothing further to tell: the error is the news
@@ -165,12 +177,19 @@ class Engine:
 
     # ---- start --------------------------------------------------------------------------------
 
-    def start(self, replay: Replay | None = None) -> None:
+    def start(self, replay: Replay | None = None, *, from_: RehearsalPoint | None = None) -> None:
         """Announce the show and its first standby, and arm the time-triggered cues.
 
-        With `replay` (from a crashed run's log), first restore what had happened (see restore.py).
+        With `replay` (from a crashed run's log), first restore what had happened (see restore.py). With
+        `from_` (a rehearsal), start there as `rehearse_from` does, the rehearsal clock set before `loaded`.
         """
         info = self.plan.show.info
+        show_clock = self._show_clock
+        if from_ is not None:
+            if not show_clock.rehearsal:
+                raise ShowcallError("a rehearsal point needs a rehearsal clock (rehearse, or run --sim)")
+            if from_.clock_tod_ns is not None:
+                show_clock.set(from_.clock_tod_ns)
         self._emit(
             ev.Loaded(
                 self._now(),
@@ -181,6 +200,9 @@ class Engine:
                 wall_ns=self.clock.wall_ns(),
                 resumed=replay is not None,
                 digest=self._digest,
+                clock="rehearsal" if show_clock.in_use else "real",
+                speed=show_clock.speed,
+                clock_note=show_clock.note,
             )
         )
         core_info = getattr(self._scheduler, "info", None)  # the core started (and said so) before the engine
@@ -188,6 +210,9 @@ class Engine:
             self._on_report(core_info)
         if replay is not None:
             self._restore(replay)
+        if from_ is not None:
+            self._take_from(from_)
+            return
         self._set_playhead(self._playhead, force=True)
         self._time_cues.arm()
         self._check_end()
@@ -199,7 +224,7 @@ class Engine:
             replay,
             plan=self.plan,
             book=self._book,
-            clock=self.clock,
+            clock=self._show_clock,
             run_of_show=self._run_of_show,
             parking=self._parking,
             fire=self._fire,
@@ -260,7 +285,15 @@ class Engine:
         held = self._total_held_ns + (now - self._held_since if self._held_since is not None else 0)
         upcoming = None if self._held else self._book.next_auto(now)
         auto = (self._cues[upcoming[0]].id, upcoming[1]) if upcoming is not None else None
-        return self._run_of_show.snapshot(now, self.clock.time_of_day_ns(), auto, held)
+        show_clock = self._show_clock
+        return self._run_of_show.snapshot(
+            now,
+            show_clock.time_of_day_at(now),
+            auto,
+            held,
+            real_tod_ns=show_clock.real_time_of_day_ns(),
+            rehearsal_clock=show_clock.in_use,
+        )
 
     def _next_auto(self, now: int) -> NextAuto | None:
         upcoming = self._book.next_auto(now)
@@ -400,8 +433,45 @@ class Engine:
     def reset(self) -> None:
         """Back to the top: cancel everything, every cue pending, playhead on the first cue."""
         now = self._now()
+        self._clear(now)
+        self._quit = False
+        self._emit(ev.Reset(now))
+        self._set_playhead(0, force=True)
+        self._time_cues.arm()
+
+    def rehearse_from(self, point: RehearsalPoint) -> Refusal | None:
+        """Take the rehearsal from `point` (see rehearsal.py): cancel what is pending, every cue back to pending
+        and those before it passed, the rehearsal clock set, its cue on standby, time cues armed from there.
+        Refused on a real show's clock, and while a cue is running."""
+        if not self._show_clock.rehearsal:
+            return self._refuse(GO_TO, NOT_A_REHEARSAL)
+        if self._book.running():
+            return self._refuse(GO_TO, CUE_RUNNING)
+        if not 0 <= point.index < len(self._cues) or self._cues[point.index].id != point.cue:
+            return self._refuse(GO_TO, f"no cue '{point.cue}' in this show")
+        self._clear(self._now())
+        if point.clock_tod_ns is not None:
+            self._show_clock.set(point.clock_tod_ns)
+        self._take_from(point)
+        return None
+
+    def _take_from(self, point: RehearsalPoint) -> None:
+        """Put the show at `point`, on the clock as it is now (for both `start(from_=...)` and `rehearse_from`)."""
+        now = self._now()
+        for j in range(point.index):
+            self._book.pass_over(j)  # passed: not fired, not missed; their time cues stay quiet
+        tod = self._show_clock.time_of_day_at(now)
+        self._run_of_show.start_on_plan(now, tod)
+        self._emit(ev.RehearseFrom(now, cue=point.cue, segment=point.segment, clock_tod_ns=tod))
+        self._set_playhead(point.index, force=True)
+        self._time_cues.locate_from(point.index, now)
+        self._time_cues.arm()
+        self._check_end()
+
+    def _clear(self, now: int) -> None:
+        """Cancel everything pending (quietly: unlike panic, devices are not told to stop) and forget the run."""
         pending = self._book.unsent_items()
-        if pending:  # cancelled quietly: reset is not panic, devices are not told to stop
+        if pending:
             self._scheduler.cancel_items(pending)
         self._book.reset()
         self._parking.clear()
@@ -412,12 +482,8 @@ class Engine:
         self._total_held_ns = 0
         self._last_go_ns = None
         self._ended = False
-        self._quit = False
         self._run_of_show.reset()
         self._handshake.clear()
-        self._emit(ev.Reset(now))
-        self._set_playhead(0, force=True)
-        self._time_cues.arm()
 
     def quit(self, reason: str = "quit") -> None:
         """End the run now: cancel what is pending (nothing more fires), emit `end`, go quiet."""
@@ -462,7 +528,7 @@ class Engine:
         fire_ns = run.fire_ns if run.fire_ns is not None else self._now()
         if run.source is not Source.TIMECODE:
             self._time_cues.fired_by_hand(index, fire_ns)
-        self._run_of_show.cue_fired(compiled.segment, fire_ns, self.clock.time_of_day_ns())
+        self._run_of_show.cue_fired(compiled.segment, fire_ns, self._show_clock.time_of_day_at(fire_ns))
         self._handshake.went(compiled.cue.dept, compiled.id)
         source = run.source if run.source is not None else Source.OPERATOR
         self._emit(ev.Go(self._now(), cue=compiled.id, source=source.value, fire_ns=fire_ns, dept=compiled.cue.dept))

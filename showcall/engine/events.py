@@ -1,7 +1,8 @@
 """Provides the engine's typed events and their JSON-line form (design.md §6).
 
-Every event has `event` (its name) and `mono_ns` (CLOCK_MONOTONIC when it happened). The headless
-runner prints them, the event log appends them, the console renders them.
+Every event has `event` (its name) and `mono_ns` (CLOCK_MONOTONIC when it happened); while a rehearsal
+clock is in use, also `show_tod_ns` (the show clock's time of day then). The headless runner prints them,
+the event log appends them, the console renders them.
 """
 
 from __future__ import annotations
@@ -17,15 +18,23 @@ class Event:
 
     name: ClassVar[str] = "event"
     mono_ns: int
+    # the rehearsal clock's time of day at mono_ns; the engine stamps it on every event while one is in use
+    show_tod_ns: int | None = field(default=None, kw_only=True)
 
     def to_dict(self) -> dict[str, Any]:
-        """The event as the JSON object of its event line."""
-        body = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "mono_ns"}
-        return {"event": self.name, "mono_ns": self.mono_ns, **{k: _plain(v) for k, v in body.items()}}
+        """The event as the JSON object of its event line (`show_tod_ns` only when stamped)."""
+        head: dict[str, Any] = {"event": self.name, "mono_ns": self.mono_ns}
+        if self.show_tod_ns is not None:
+            head["show_tod_ns"] = self.show_tod_ns
+        body = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _HEAD}
+        return {**head, **{k: _plain(v) for k, v in body.items()}}
 
     def to_json(self) -> str:
         """One JSON line (no newline)."""
         return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+
+_HEAD = frozenset({"mono_ns", "show_tod_ns"})
 
 
 def _plain(value: Any) -> Any:
@@ -38,7 +47,9 @@ def _plain(value: Any) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class Loaded(Event):
-    """A show was loaded: its title, cue count, devices, the wall time of loading, and its digest."""
+    """A show was loaded: its title, cue count, devices, the wall time of loading, and its digest. `clock` is
+    `real`, or `rehearsal` when the show runs on a rehearsal clock (its time is the event's `show_tod_ns`), at
+    `speed` times real time; `clock_note` says why showcall chose the clock's time, when it did."""
 
     name: ClassVar[str] = "loaded"
     show: str
@@ -48,6 +59,9 @@ class Loaded(Event):
     wall_ns: int
     resumed: bool = False
     digest: str = ""  # the compiled show's digest (showcall.compile.digest): its kept copy is shows/<digest>.json
+    clock: str = "real"
+    speed: int = 1
+    clock_note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +207,17 @@ class TimingInfo(Event):
     priority: str
     realtime: bool
     notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RehearseFrom(Event):
+    """A rehearsal was taken from cue `cue` (the first of segment `segment`, when one was asked for): every
+    cue back to pending, those before it passed, the rehearsal clock set to `clock_tod_ns`."""
+
+    name: ClassVar[str] = "rehearse_from"
+    cue: str
+    segment: str | None
+    clock_tod_ns: int
 
 
 @dataclass(frozen=True, slots=True)

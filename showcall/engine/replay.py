@@ -2,7 +2,8 @@
 
 `showcall run --resume` hands the result to `Engine.start(replay=...)`, which marks what fired,
 sends only what a fired cue had not sent yet, re-arms follow/after chains from the logged fire
-times, and puts the playhead back, so nothing fires twice.
+times, and puts the playhead back, so nothing fires twice. A rehearsal on a rehearsal clock
+carries its clock on (`show_time_of_day`), and one taken from a cue keeps the cues before it passed.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from showcall.engine.cues import Source
+from showcall.model.times import DAY_NS
 
 
 @dataclass
@@ -37,11 +39,38 @@ class Replay:
     events: int = 0
     wall_offset_ns: int | None = None  # wall minus monotonic time in the logged run (from its `loaded` event)
     path: str | None = None
+    speed: int = 1  # the logged run's rehearsal speed
+    show_clock: tuple[int, int] | None = None  # (mono_ns, show_tod_ns) last stamped: it ran on a rehearsal clock
+    from_cue: str | None = None  # the cue the rehearsal was last taken from (the cues before it are passed)
 
     @property
     def empty(self) -> bool:
         """True when the log recorded nothing to resume from."""
         return not self.fired and not self.playhead_known
+
+    @property
+    def rehearsal_clock(self) -> bool:
+        """True when the logged run's show ran on a rehearsal clock (set, or faster than real time)."""
+        return self.show_clock is not None
+
+    def show_time_of_day(self, now_ns: int, wall_ns: int) -> int | None:
+        """The logged run's rehearsal clock carried on to now (`now_ns`, `wall_ns`: this run's clocks), as if
+        it had kept running through the crash, as the real time of day does; None without one."""
+        if self.show_clock is None or self.wall_offset_ns is None:
+            return None
+        mono, tod = self.show_clock
+        then = wall_ns - self.wall_offset_ns  # now, on the logged run's monotonic clock
+        return (tod + (then - mono) * self.speed) % DAY_NS
+
+    def _fresh(self) -> Replay:
+        """A new state after a reset or a rehearsal taken from a cue: what the run is, not what it did."""
+        return Replay(
+            events=self.events,
+            wall_offset_ns=self.wall_offset_ns,
+            path=self.path,
+            speed=self.speed,
+            show_clock=self.show_clock,
+        )
 
 
 def replay(events: Iterable[dict[str, Any]]) -> Replay:
@@ -59,11 +88,19 @@ def _fold(state: Replay, event: dict[str, Any]) -> Replay:
     """One event folded into `state` (a reset starts a new one)."""
     state.events += 1
     kind = event.get("event")
+    if "show_tod_ns" in event:  # stamped while a rehearsal clock ran: the latest stamp says where it stood
+        state.show_clock = (int(event["mono_ns"]), int(event["show_tod_ns"]))
     if kind == "loaded":
         state.wall_offset_ns = int(event["wall_ns"]) - int(event["mono_ns"])
         state.path = str(event.get("path", ""))
+        state.speed = int(event.get("speed", 1))
+        if state.speed < 1:
+            raise ValueError(f"speed {state.speed}")
     elif kind == "reset":
-        state = Replay(events=state.events, wall_offset_ns=state.wall_offset_ns, path=state.path)
+        state = state._fresh()
+    elif kind == "rehearse_from":
+        state = state._fresh()
+        state.from_cue = str(event["cue"])
     elif kind == "go":
         state.fired[str(event["cue"])] = FiredCue(
             int(event["fire_ns"]), Source(str(event["source"])), wall_offset_ns=state.wall_offset_ns

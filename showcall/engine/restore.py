@@ -2,7 +2,8 @@
 
 Every cue the log says fired is marked fired (or complete); only the messages it had not sent go to the timing
 core (at once and reported late if their time has passed, else at their time); follow/after chains are re-armed
-from the logged fire times; the playhead goes back where it was. Logged times are the crashed run's
+from the logged fire times; the playhead goes back where it was; a rehearsal taken from a cue keeps the cues before
+it passed, its show counted from its planned start. Logged times are the crashed run's
 CLOCK_MONOTONIC, which restarts at boot: each is carried over through the wall clock of the run that logged it.
 A held show comes back held, with what it must still send parked until resume.
 """
@@ -14,13 +15,12 @@ from dataclasses import dataclass
 
 from showcall.compile.plan import Plan
 from showcall.engine.book import CueBook
-from showcall.engine.clock import Clock
+from showcall.engine.clock import ShowClock
 from showcall.engine.cues import CueState, Source
 from showcall.engine.hold import Parking
 from showcall.engine.replay import Replay
 from showcall.engine.runofshow import RunOfShow
 from showcall.model.show import is_chained
-from showcall.model.times import DAY_NS
 
 Fire = Callable[[int, int, Source], None]
 Complete = Callable[[int], None]
@@ -38,7 +38,7 @@ def restore(
     *,
     plan: Plan,
     book: CueBook,
-    clock: Clock,
+    clock: ShowClock,
     run_of_show: RunOfShow,
     parking: Parking,
     fire: Fire,
@@ -48,6 +48,9 @@ def restore(
     cues = plan.cues
     now, wall_offset = clock.now_ns(), clock.wall_ns() - clock.now_ns()
     held_since = now if replay.held else None
+    taken_from = plan.index_of(replay.from_cue) if replay.from_cue is not None else None
+    if taken_from is not None:
+        run_of_show.start_on_plan(now, clock.time_of_day_at(now))
     fired = {
         index: (record, record.fire_ns + (record.wall_offset_ns - wall_offset if record.wall_offset_ns else 0))
         for cue_id, record in replay.fired.items()
@@ -55,20 +58,19 @@ def restore(
     }
     for index, (record, fire_ns) in sorted(fired.items()):
         book.restore(index, record.source, fire_ns, complete=record.complete)
-        run_of_show.cue_fired(cues[index].segment, fire_ns, (clock.time_of_day_ns() - (now - fire_ns)) % DAY_NS)
+        run_of_show.cue_fired(cues[index].segment, fire_ns, clock.time_of_day_at(fire_ns))
         if record.complete:
             continue
-        unsent = [
-            (number, fire_ns + message.offset_ns)
-            for number, message in enumerate(cues[index].messages)
-            if number not in record.sent
-        ]
+        unsent = book.dues(index, fire_ns, skip=record.sent)
         if not unsent:
             complete(index)
         elif held_since is not None:
             parking.adopt(index, unsent)
         else:
             book.schedule(index, unsent)  # what is overdue goes at once, reported late
+    for index in range(taken_from or 0):
+        if index not in fired:
+            book.pass_over(index)
     for index, (_, fire_ns) in sorted(fired.items()):
         following = index + 1
         if following < len(cues) and following not in fired and is_chained(cues[following].cue.go):

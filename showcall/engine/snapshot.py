@@ -107,7 +107,12 @@ class SegmentClock:
 @dataclass(frozen=True, slots=True)
 class ClockSnapshot:
     """The run-of-show clocks at `now_ns`: show elapsed, the segment against its plan, over/under (positive =
-    running behind), the next automatic cue."""
+    running behind), the next automatic cue.
+
+    `time_of_day_ns` is the show clock, what `at` cues fire on and the plan is read against: the real time of
+    day, or in a rehearsal a rehearsal clock (`rehearsal_clock`; then `real_time_of_day_ns` is the real time).
+    At a faster `speed`, elapsed times and over/under are show time; `next_auto_in_ns` and `held_ns` stay real.
+    """
 
     now_ns: int
     time_of_day_ns: int
@@ -121,6 +126,9 @@ class ClockSnapshot:
     next_auto_cue: str | None
     next_auto_in_ns: int | None
     held_ns: int
+    real_time_of_day_ns: int = 0
+    rehearsal_clock: bool = False
+    speed: int = 1
 
 
 @dataclass(frozen=True, slots=True)

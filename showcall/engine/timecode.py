@@ -15,11 +15,13 @@ from showcall.model.times import NS_PER_S, FrameRate
 
 @dataclass(frozen=True)
 class TimecodePosition:
-    """Frame `frame` (since 00:00:00:00, drop-frame numbering honoured) was current at `at_ns`."""
+    """Frame `frame` (since 00:00:00:00, drop-frame numbering honoured) was current at `at_ns`; rolling
+    timecode runs `speed` times faster than real time (internal timecode in a faster rehearsal)."""
 
     frame: int
     at_ns: int
     rolling: bool
+    speed: int = 1
 
 
 class TimecodeSource(Protocol):
@@ -44,7 +46,7 @@ def frame_ns(rate: FrameRate) -> tuple[int, int]:
 def frame_deadline(position: TimecodePosition, frame: int, rate: FrameRate) -> int:
     """When rolling timecode reaches `frame` (monotonic ns)."""
     num, den = frame_ns(rate)
-    return position.at_ns + (frame - position.frame) * num // den
+    return position.at_ns + (frame - position.frame) * num // (den * position.speed)
 
 
 def frame_at(position: TimecodePosition, now_ns: int, rate: FrameRate) -> int:
@@ -52,18 +54,20 @@ def frame_at(position: TimecodePosition, now_ns: int, rate: FrameRate) -> int:
     if not position.rolling:
         return position.frame
     num, den = frame_ns(rate)
-    return position.frame + (now_ns - position.at_ns) * den // num
+    return position.frame + (now_ns - position.at_ns) * den * position.speed // num
 
 
 class InternalTimecode:
     """Timecode kept by showcall itself, for rehearsing timecode cues without a playback rig.
 
     The engine starts it at a cue's frame when the playhead first reaches a timecode cue (as if
-    playback had started there) and pauses it during a hold.
+    playback had started there) and pauses it during a hold. In a faster rehearsal it runs `speed`
+    times faster.
     """
 
-    def __init__(self, rate: FrameRate) -> None:
+    def __init__(self, rate: FrameRate, speed: int = 1) -> None:
         self.rate = rate
+        self.speed = speed
         self._position: TimecodePosition | None = None
         self._listeners: list[Callable[[], None]] = []
 
@@ -77,19 +81,19 @@ class InternalTimecode:
 
     def locate(self, frame: int, now_ns: int, rolling: bool = True) -> None:
         """Jump to `frame` at `now_ns`, rolling or not."""
-        self._position = TimecodePosition(frame, now_ns, rolling)
+        self._position = TimecodePosition(frame, now_ns, rolling, self.speed)
         self._changed()
 
     def stop(self, now_ns: int) -> None:
         """Stop where it is."""
         if self._position is not None and self._position.rolling:
-            self._position = TimecodePosition(frame_at(self._position, now_ns, self.rate), now_ns, False)
+            self._position = TimecodePosition(frame_at(self._position, now_ns, self.rate), now_ns, False, self.speed)
             self._changed()
 
     def roll(self, now_ns: int) -> None:
         """Roll on from where it stopped."""
         if self._position is not None and not self._position.rolling:
-            self._position = TimecodePosition(self._position.frame, now_ns, True)
+            self._position = TimecodePosition(self._position.frame, now_ns, True, self.speed)
             self._changed()
 
     @property

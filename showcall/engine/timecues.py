@@ -5,6 +5,7 @@ standby jump; GO passing over an armed cue is not a skip); one whose time had pa
 armed is marked missed and waits for GO. Timecode cues are armed while timecode rolls, unless
 skipped, and re-armed whenever timecode starts, stops or jumps. Without a timecode source, a GO
 that puts a timecode cue on standby starts showcall's internal timecode at that cue's frame.
+Times of day are the show clock's (a rehearsal clock, maybe running faster: see ShowClock).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable
 
 from showcall.compile.plan import CompiledCue
 from showcall.engine.book import CueBook
-from showcall.engine.clock import Clock
+from showcall.engine.clock import ShowClock
 from showcall.engine.cues import CueState, Source
 from showcall.engine.timecode import InternalTimecode, TimecodeSource, frame_at, frame_deadline
 from showcall.model.show import At, AtTimecode
@@ -29,7 +30,7 @@ class TimeCues:
         self,
         cues: tuple[CompiledCue, ...],
         book: CueBook,
-        clock: Clock,
+        clock: ShowClock,
         timecode: TimecodeSource,
         anchor_tod_ns: int | None,
         fire: Fire,
@@ -54,7 +55,8 @@ class TimeCues:
         """Arm the `at` cues not skipped (disarming those skipped), then timecode cues."""
         if self._held():
             return
-        now, tod = self.clock.now_ns(), self.clock.time_of_day_ns()
+        now = self.clock.now_ns()
+        tod = self.clock.time_of_day_at(now)  # the same instant: an `at` time the clock was just set to is not missed
         for i in self.at_cues:
             go, run = self.cues[i].cue.go, self.book.runs[i]
             assert isinstance(go, At)
@@ -68,7 +70,7 @@ class TimeCues:
             if delta < 0:
                 self.book.miss(i, f"missed: {go.at} had passed; GO fires it")
                 continue
-            self._fire(i, now + delta, Source.AT)
+            self._fire(i, now + self.clock.real_ns_until(delta), Source.AT)  # the show clock may run faster
         self._arm_timecode()
 
     def hold(self, now_ns: int) -> None:
@@ -105,6 +107,20 @@ class TimeCues:
         go = self.cues[playhead].cue.go
         if isinstance(go, AtTimecode) and self.book.runs[playhead].state is CueState.PENDING:
             self.timecode.locate(go.timecode.frame_number(self.timecode.rate), self.clock.now_ns())
+
+    def locate_from(self, index: int, now_ns: int) -> None:
+        """A rehearsal taken from cue `index`: internal timecode stands at the first timecode cue from there,
+        rolling at once when that is cue `index` itself (as if playback started there); otherwise it starts as
+        it always does, when a GO puts a timecode cue on standby. Chased timecode is left alone."""
+        if not isinstance(self.timecode, InternalTimecode):
+            return
+        first = next((i for i in self.tc_cues if i >= index), None)
+        if first is None:
+            self.timecode.stop(now_ns)
+            return
+        go = self.cues[first].cue.go
+        assert isinstance(go, AtTimecode)
+        self.timecode.locate(go.timecode.frame_number(self.timecode.rate), now_ns, rolling=first == index)
 
     def fired_by_hand(self, index: int, fire_ns: int) -> None:
         """A timecode cue GOne by hand while internal timecode stands still starts it at its frame, as

@@ -16,9 +16,10 @@ from typing import Any, Protocol
 
 from showcall.compile.plan import Plan
 from showcall.engine import events as ev
-from showcall.engine.clock import SystemClock
+from showcall.engine.clock import Clock, ShowClock, SystemClock
 from showcall.engine.engine import Engine
 from showcall.engine.log import EventLog, LogError, latest_log, new_log_path, read_log
+from showcall.engine.rehearsal import RehearsalPoint, default_clock, rehearsal_point
 from showcall.engine.replay import Replay, replay
 from showcall.errors import Problem, ShowcallError, ShowFileError
 from showcall.runner.auto import AutoGo
@@ -45,7 +46,11 @@ class Simulators(Protocol):
 @dataclass
 class SessionOptions:
     """How to run: `sim` replaces every device by its simulator; `auto_gap_ns` GOes manual cues by
-    itself; `log_path` overrides the per-show log; `resume` continues the newest (or given) log."""
+    itself; `log_path` overrides the per-show log; `resume` continues the newest (or given) log.
+
+    A rehearsal (`sim`) may run on a rehearsal clock: `clock_tod_ns` sets it, `speed` runs it faster,
+    `from_cue` / `from_segment` start it there (docs/engine.md, "Rehearsing a part of the show").
+    """
 
     sim: bool = False
     auto_gap_ns: int | None = None
@@ -56,6 +61,10 @@ class SessionOptions:
     control_port: int | None = None
     control_host: str = "127.0.0.1"
     mtc_listen: str | None = None
+    clock_tod_ns: int | None = None
+    speed: int = 1
+    from_cue: str | None = None
+    from_segment: str | None = None
 
 
 @dataclass
@@ -74,6 +83,8 @@ class ShowSession:
     control: ControlInput | None = None
     mtc: MtcListener | None = None
     since_last: SinceLastRun = dataclasses.field(default_factory=lambda: SinceLastRun(None))
+    from_point: RehearsalPoint | None = None
+    clock_note: str = ""  # why the rehearsal clock reads what it reads, when showcall chose it
 
     _exits: contextlib.AsyncExitStack = dataclasses.field(default_factory=contextlib.AsyncExitStack, repr=False)
 
@@ -93,6 +104,12 @@ class ShowSession:
         record = record_show(plan, loaded.sources)
         previous = _resume_log(path, options) if options.resume else None
         replayed = _read_replay(previous, path) if previous is not None else None  # before anything starts
+        if previous is not None and replayed is not None and replayed.rehearsal_clock and not options.sim:
+            raise LogError(
+                f"cannot resume from {previous}: that run was a rehearsal on a rehearsal clock; resume it as one "
+                "(showcall rehearse --resume, or run --sim --resume)"
+            )
+        point = _rehearsal_point(plan, options)
         async with contextlib.AsyncExitStack() as exits:
             simulators: Simulators | None = None
             if options.sim:
@@ -113,10 +130,24 @@ class ShowSession:
             await scheduler.start()
             clock = SystemClock(asyncio.get_running_loop())
             mtc_source = MtcTimecode(plan.show.info.fps, clock) if options.mtc_listen else None
-            engine = Engine(plan, scheduler, clock, path=str(path.resolve()), timecode=mtc_source, digest=record.digest)
+            show_clock = _show_clock(clock, plan, options, replayed, point)
+            engine = Engine(
+                plan, scheduler, show_clock, path=str(path.resolve()), timecode=mtc_source, digest=record.digest
+            )
             exits.callback(engine.close)
             engine.subscribe(log)
-            session = cls(path, plan, engine, scheduler, log, options, simulators, since_last=since_last)
+            session = cls(
+                path,
+                plan,
+                engine,
+                scheduler,
+                log,
+                options,
+                simulators,
+                since_last=since_last,
+                from_point=point,
+                clock_note=show_clock.note,
+            )
             session.replayed = replayed
             if mtc_source is not None and options.mtc_listen is not None:
                 mtc_source.on_problem = lambda text: engine.announce(ev.ErrorEvent(clock.now_ns(), message=text))
@@ -142,13 +173,54 @@ class ShowSession:
         return session
 
     def start(self) -> None:
-        """Announce the show (restoring a resumed run first) and arm its time cues."""
-        self.engine.start(self.replayed if self.replayed is not None and not self.replayed.empty else None)
+        """Announce the show (restoring a resumed run first, or starting a rehearsal where it was asked to) and
+        arm its time cues."""
+        replayed = self.replayed if self.replayed is not None and not self.replayed.empty else None
+        self.engine.start(replayed, from_=self.from_point)
 
     async def aclose(self) -> None:
         """Stop what the session started, last first: control, MTC, the engine's listening, the timing core,
         the log, the simulators."""
         await self._exits.aclose()
+
+
+def _rehearsal_point(plan: Plan, options: SessionOptions) -> RehearsalPoint | None:
+    """Where `--from` / `--from-segment` start the rehearsal (its clock: `--clock`, or the plan's time there)."""
+    if options.from_cue is None and options.from_segment is None:
+        return None
+    try:
+        return rehearsal_point(
+            plan, cue=options.from_cue, segment=options.from_segment, clock_tod_ns=options.clock_tod_ns
+        )
+    except ValueError as exc:
+        option = "--from" if options.from_cue is not None else "--from-segment"
+        raise ShowcallError(f"{option}: {exc}") from exc
+
+
+def _show_clock(
+    base: Clock, plan: Plan, options: SessionOptions, replayed: Replay | None, point: RehearsalPoint | None
+) -> ShowClock:
+    """The show's clock: a resumed run carries on its own; a rehearsal runs on `--clock`, or where `--from`
+    starts it (the engine sets that), or, when the real time is outside the show's hours, 30 s before the
+    planned start; a show on the real devices runs on the real time of day."""
+    if replayed is not None:
+        if not replayed.rehearsal_clock:
+            return ShowClock(base, rehearsal=options.sim)
+        clock = ShowClock(base, speed=replayed.speed, rehearsal=True)
+        tod = replayed.show_time_of_day(base.now_ns(), base.wall_ns())
+        if tod is not None:
+            clock.set(tod, note="the rehearsal clock of the run resumed, carried on")
+        return clock
+    clock = ShowClock(base, speed=options.speed, rehearsal=options.sim)
+    if not options.sim or point is not None:
+        return clock
+    if options.clock_tod_ns is not None:
+        clock.set(options.clock_tod_ns)
+        return clock
+    chosen = default_clock(plan, base.time_of_day_ns())
+    if chosen is not None:
+        clock.set(chosen[0], note=chosen[1])
+    return clock
 
 
 def _read_replay(log: Path, show: Path) -> Replay:

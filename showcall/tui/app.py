@@ -40,7 +40,8 @@ if TYPE_CHECKING:
 class ShowLink:
     """What the console drives: the engine, the scheduler it reports through, and in rehearsal the
     simulators. `start` (if given) is called once the console listens, so it sees the first events;
-    `doctor` (if given) says the machine's worst problem, shown once at start-up."""
+    `doctor` (if given) says the machine's worst problem, shown once at start-up; `clock_note` why the
+    rehearsal clock reads what it does, when showcall chose its time (shown at start-up too)."""
 
     engine: Engine
     scheduler: Scheduler
@@ -49,6 +50,7 @@ class ShowLink:
     start: Callable[[], None] | None = None
     doctor: Callable[[], Item | None] | None = None
     since_last: SinceLastRun | None = None
+    clock_note: str = ""
 
     @classmethod
     def of_session(cls, session: ShowSession) -> ShowLink:
@@ -61,6 +63,7 @@ class ShowLink:
             start=session.start,
             doctor=lambda: worst_machine_item(session.path),
             since_last=session.since_last,
+            clock_note=session.clock_note,
         )
 
 
@@ -94,6 +97,13 @@ class ConsoleApp(App[int]):
         self.push_screen(self.main_screen)
         if self.link.start is not None:
             self.link.start()
+        if self.link.clock_note:
+            self.notify(
+                f"{self.link.clock_note}.\nGive --clock HH:MM to choose it, or g to go to a segment.",
+                title="REHEARSAL CLOCK",
+                timeout=15,
+                markup=False,
+            )
         item = self.link.doctor() if self.link.doctor is not None else None
         if item is not None:
             self.notify(

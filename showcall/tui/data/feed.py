@@ -20,7 +20,7 @@ from showcall.timing import protocol as p
 from showcall.timing.api import Scheduler
 from showcall.tui.data.packets import describe_packet
 from showcall.tui.data.simulators import Received, SimulatorFeed, describe_record
-from showcall.tui.data.text import lateness
+from showcall.tui.data.text import lateness, time_of_day
 
 GO_FLASH_NS = 1_200_000_000
 """How long the standby box stays green after a GO: long enough to see from the corner of an eye."""
@@ -78,7 +78,8 @@ class DeviceHealth:
 
 @dataclass(frozen=True)
 class LogLine:
-    """One event-log line: when (local time of day), what kind (for its colour), and the words."""
+    """One event-log line: when (the show's time of day: a rehearsal clock's, when one is in use), what kind
+    (for its colour), and the words."""
 
     tod_ns: int
     kind: str
@@ -132,7 +133,8 @@ class ShowFeed:
             )
         self._changes = Changes()
         self._signalled = False
-        self._tod_offset = show.clocks.time_of_day_ns - show.at_ns
+        self._tod_anchor = (show.at_ns, show.clocks.time_of_day_ns)  # moved on by each event stamped with it
+        self._speed = show.clocks.speed
         self._unsubscribe = [engine.subscribe(self._on_event), scheduler.subscribe(self._on_report)]
         if simulators is not None:
             stop = simulators.subscribe(self._on_received)
@@ -167,8 +169,9 @@ class ShowFeed:
         return Indicator.STANDBY
 
     def tod(self, mono_ns: int) -> int:
-        """The local time of day at monotonic `mono_ns`."""
-        return mono_ns + self._tod_offset
+        """The show's time of day at monotonic `mono_ns`."""
+        anchor_mono, anchor_tod = self._tod_anchor
+        return anchor_tod + (mono_ns - anchor_mono) * self._speed
 
     # ---- commands the console carried out -------------------------------------------------------
 
@@ -211,6 +214,8 @@ class ShowFeed:
     def _on_event(self, event: ev.Event) -> None:
         changes = self._changes
         at = event.mono_ns
+        if event.show_tod_ns is not None:  # a rehearsal clock: it may have been set just now
+            self._tod_anchor = (at, event.show_tod_ns)
         if isinstance(event, ev.SentEvent):
             self._sent(event)
         elif isinstance(event, ev.Go):
@@ -241,7 +246,7 @@ class ShowFeed:
         elif isinstance(event, ev.Refused):
             self.notice = Notice("refused", event.command, event.reason, at)
             self._log(at, "refused", f"{event.command} refused: {event.reason.removeprefix('GO refused: ')}")
-        elif isinstance(event, ev.Hold | ev.Resume | ev.PanicEvent | ev.Reset | ev.End | ev.Loaded):
+        elif isinstance(event, ev.Hold | ev.Resume | ev.PanicEvent | ev.Reset | ev.End | ev.Loaded | ev.RehearseFrom):
             self._show_state(event)
         elif isinstance(event, ev.Ack):
             self._log(at, "ack", f"{event.dept} standing by for {event.cue}")
@@ -275,6 +280,15 @@ class ShowFeed:
             self._log(at, "info", f"end of show ({event.reason})")
         elif isinstance(event, ev.Loaded):
             self._log(at, "info", f"loaded {event.show}: {event.cues} cues" + (", resumed" if event.resumed else ""))
+            if event.clock == "rehearsal" and event.show_tod_ns is not None:
+                speed = f", ×{event.speed}" if event.speed != 1 else ""
+                note = f": {event.clock_note}" if event.clock_note else ""
+                self._log(at, "info", f"REHEARSAL CLOCK {time_of_day(event.show_tod_ns)}{speed}{note}")
+        elif isinstance(event, ev.RehearseFrom):
+            self.notice = None
+            where = f"segment {event.segment} (cue {event.cue})" if event.segment else f"cue {event.cue}"
+            clock = f"; rehearsal clock {time_of_day(event.clock_tod_ns)}" if event.show_tod_ns is not None else ""
+            self._log(at, "info", f"taken from {where}: the cues before it passed{clock}")
 
     def _sent(self, event: ev.SentEvent) -> None:
         self._row(event.cue)

@@ -27,6 +27,11 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("/", "find a cue by number (12, LX 12) or words of its label; it becomes the selected cue"),
     ("PgUp PgDn Home End", "browse the list (moves the selection, not the standby); click a row to select it"),
     ("d", "what changed in the show file since the last run, by department (when it changed)"),
+    (
+        "g",
+        "rehearsal: go to a cue or segment; after y, the rehearsal starts there on its planned time "
+        "(not while a cue is running)",
+    ),
     ("l", "event log in place of the cue list (narrow screens; wide screens always show it)"),
     ("?", "this help"),
     ("q", "quit (asks first while the show is running)"),

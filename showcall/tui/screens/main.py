@@ -21,7 +21,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from showcall.engine import events as ev
 from showcall.engine.engine import Engine, Refusal
+from showcall.engine.rehearsal import CUE_RUNNING, GO_TO, NOT_A_REHEARSAL, RehearsalPoint
 from showcall.engine.snapshot import CueState, ShowSnapshot, Source
 from showcall.errors import ShowcallError
 from showcall.runner.lastrun import SinceLastRun
@@ -72,6 +74,8 @@ class MainScreen(Screen[None]):
         Binding("a", "ack_mode", "ack"),
         # /: find a cue by number or words of its label; it becomes the selected cue.
         Binding("slash", "find", "find", key_display="/"),
+        # g: (rehearsal) go to a cue or segment: take the rehearsal from there, on its planned time.
+        Binding("g", "goto", "go to", show=False),
         # ?: every key, the department keys, and what each mark and colour means.
         Binding("question_mark", "help", "help", key_display="?"),
         # q: quit (asks first while the show is running).
@@ -219,6 +223,8 @@ class MainScreen(Screen[None]):
                 held_for_ns=show.held_for_ns,
                 panicked=show.panicked,
                 rehearsal=self.rehearsal,
+                real_time_of_day_ns=clocks.real_time_of_day_ns if clocks.rehearsal_clock else None,
+                speed=clocks.speed,
             )
         )
         self.query_one(StandbyPanel).show(self._standby_state(show))
@@ -454,6 +460,24 @@ class MainScreen(Screen[None]):
         cues = self.query_one(CueList)
         cues.cursor = index
         cues.show(index)
+
+    def action_goto(self) -> None:
+        """Rehearsal: choose a cue or segment and take it from there (refused, and said, while a cue runs)."""
+        engine = self.engine
+        refusal = NOT_A_REHEARSAL if not self.rehearsal else CUE_RUNNING if engine.snapshot().running else None
+        if refusal is not None:
+            engine.announce(ev.Refused(engine.clock.now_ns(), command=GO_TO, reason=refusal))
+            self._now_redraw()
+            return
+        from showcall.tui.screens.goto import GoToScreen
+
+        self.app.push_screen(GoToScreen(engine.plan), self._go_to)
+
+    def _go_to(self, point: RehearsalPoint | None) -> None:
+        if point is None:
+            return
+        self._command(GO_TO, lambda: self.engine.rehearse_from(point))
+        self._reselect()
 
     def action_browse(self, pages: int) -> None:
         """Move the selection by pages (the standby stays)."""

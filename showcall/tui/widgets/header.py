@@ -1,7 +1,8 @@
 """Provides `ShowHeader`: the show's title, the time of day, show elapsed and over/under, or HOLD.
 
 When the show is held the whole line changes (colour, and the word HOLD at both ends), so a
-hold is unmistakable from across the desk.
+hold is unmistakable from across the desk. On a rehearsal clock the time reads
+`REHEARSAL CLOCK 08:29:41` (with `×4` when it runs faster), the real time beside it.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ class HeaderState:
     held_for_ns: int = 0
     panicked: bool = False
     rehearsal: bool = False
+    real_time_of_day_ns: int | None = None  # set when the show runs on a rehearsal clock
+    speed: int = 1
 
 
 class ShowHeader(Widget):
@@ -62,23 +65,49 @@ class ShowHeader(Widget):
         return self._line(self.state, self.size.width) if self.state is not None else Text("")
 
     def _line(self, state: HeaderState, width: int) -> Text:
-        right = f"{time_of_day(state.time_of_day_ns)}   show {clock(state.show_elapsed_ns)}"
         verdict = over_under(state.show_over_ns)
-        if verdict:
-            right += f"   {verdict}"
+        right = _clocks(state, verdict, compact=False)
         if state.held:
             word = "PANIC · HOLD" if state.panicked else "HOLD"
             left = f" ■ {word} {clock(state.held_for_ns)} — h to resume ■ "
+            if len(left) + len(right) + len(word) + 6 > width:  # a rehearsal clock needs the room: keep the clocks
+                left = f" ■ {word} {clock(state.held_for_ns)} ■ "
+                right = _clocks(state, verdict, compact=True)
             right = f"{right} ■ {word} ■ "
             title_room = max(0, width - len(left) - len(right) - 1)
             title = state.title[:title_room]
             return Text(left + title.ljust(title_room) + " " + right, no_wrap=True)
-        mode = "REHEARSAL · " if state.rehearsal else ""
+        if width - len(right) - 2 < TITLE_ROOM:
+            right = _clocks(state, verdict, compact=True)
+        mode = "REHEARSAL · " if state.rehearsal and state.real_time_of_day_ns is None else ""
         left = f" {mode}{state.title.upper()}"
         room = max(0, width - len(right) - 2)
         if len(left) > room:
             left = left[: max(0, room - 1)] + "…"
         text = Text(left.ljust(room) + right + " ", no_wrap=True)
+        if state.real_time_of_day_ns is not None:  # the rehearsal clock stands out from the real time beside it
+            text.stylize("bold reverse", room, room + right.index("  "))
         if verdict.startswith("OVER"):
             text.stylize("bold yellow", len(text) - len(verdict) - 1, len(text) - 1)  # the word says it too
         return text
+
+
+TITLE_ROOM = 16
+"""Below this many columns for the title, the clocks are written compactly (the clocks matter more)."""
+
+
+def _clocks(state: HeaderState, verdict: str, *, compact: bool) -> str:
+    """The right-hand side: the time (or the rehearsal clock and the real time), show elapsed, over/under."""
+    gap = "  " if compact else "   "
+    parts = []
+    if state.real_time_of_day_ns is None:
+        parts.append(time_of_day(state.time_of_day_ns))
+    else:
+        speed = f" ×{state.speed}" if state.speed != 1 else ""
+        real = time_of_day(state.real_time_of_day_ns)
+        parts.append(f"REHEARSAL CLOCK {time_of_day(state.time_of_day_ns)}{speed}")
+        parts.append(f"real {real[:5] if compact else real}")
+    parts.append(f"show {clock(state.show_elapsed_ns)}")
+    if verdict:
+        parts.append(verdict)
+    return gap.join(parts)
