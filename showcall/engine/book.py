@@ -333,6 +333,25 @@ class CueBook:
                 return True
         return False
 
+    def in_progress(self) -> bool:
+        """True while a cue is going out, a GO is on its way, or a follow/after chain counts from a cue that fired.
+        Unlike `running`, a chain armed behind a time cue that has not fired yet (the walk-in's five-minute call
+        behind its 08:55 cue) is only waiting: nothing of it has happened."""
+        for i in self.active:
+            run = self.runs[i]
+            if run.state is CueState.FIRED:
+                return True
+            if run.source is None or run.source.timed:
+                continue
+            if run.source not in {Source.FOLLOW, Source.AFTER}:
+                return True  # a GO whose fire time has not come yet
+            head = i
+            while head > 0 and is_chained(self.cues[head].cue.go):
+                head -= 1
+            if self.runs[head].state is not CueState.ARMED:
+                return True
+        return False
+
     def next_auto(self, now_ns: int) -> tuple[int, int] | None:
         """The next cue that will fire by itself, and when: (index, monotonic ns)."""
         armed = [

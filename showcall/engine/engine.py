@@ -442,10 +442,10 @@ class Engine:
     def rehearse_from(self, point: RehearsalPoint) -> Refusal | None:
         """Take the rehearsal from `point` (see rehearsal.py): cancel what is pending, every cue back to pending
         and those before it passed, the rehearsal clock set, its cue on standby, time cues armed from there.
-        Refused on a real show's clock, and while a cue is running."""
+        Refused on a real show's clock, and while a cue is running (going out, or a chain counting from it)."""
         if not self._show_clock.rehearsal:
             return self._refuse(GO_TO, NOT_A_REHEARSAL)
-        if self._book.running():
+        if self._book.in_progress():
             return self._refuse(GO_TO, CUE_RUNNING)
         if not 0 <= point.index < len(self._cues) or self._cues[point.index].id != point.cue:
             return self._refuse(GO_TO, f"no cue '{point.cue}' in this show")

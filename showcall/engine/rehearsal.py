@@ -28,7 +28,7 @@ NOT_A_REHEARSAL = (
     "going to a cue or segment is for rehearsals (rehearse, or run --sim): a show on the real devices runs on "
     "the real time of day; use standby to move the playhead"
 )
-CUE_RUNNING = "a cue is running: go to a cue or segment once it has completed (or after panic)"
+CUE_RUNNING = "a cue is running: wait for it to complete (or panic)"
 
 
 @dataclass(frozen=True)

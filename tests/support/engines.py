@@ -8,8 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from showcall.engine import events as ev
+from showcall.engine.clock import ShowClock
 from showcall.engine.engine import Engine
-from showcall.showfile import load_show
+from showcall.engine.rehearsal import RehearsalPoint
+from showcall.runner.auto import AutoGo
+from showcall.showfile import load_show, require_plan
 from showcall.timing.fake import FakeClock, FakeScheduler
 
 S = 1_000_000_000
@@ -24,6 +27,7 @@ class Rig:
     clock: FakeClock
     scheduler: FakeScheduler
     events: list[ev.Event] = field(default_factory=list)
+    show_clock: ShowClock | None = None
 
     @property
     def t0(self) -> int:
@@ -95,10 +99,12 @@ def rig(
     command_ns: int = 0,
     report_ns: int = 0,
     go_lead_ns: int = 0,
+    speed: int = 1,
 ) -> Rig:
     """An engine for `header` + `body` (dedented), started at START_NS on virtual time. `command_ns` and
     `report_ns` are the fake core's delays each way (see showcall.timing.fake): with them, races between the
-    engine's commands and the core's sends happen as they do with the real core."""
+    engine's commands and the core's sends happen as they do with the real core. `speed` runs it as a
+    rehearsal that much faster."""
     path = tmp_path / "show.yaml"
     path.write_text(header + textwrap.dedent(body))
     loaded = load_show(path, display="show.yaml")
@@ -111,9 +117,51 @@ def rig(
     scheduler = FakeScheduler(clock, command_ns=command_ns, report_ns=report_ns)
     scheduler.set_endpoints(loaded.plan.endpoints())
     clock.advance(0)  # the core's "online" reports, before the engine listens: device tests say what they need
-    engine = Engine(loaded.plan, scheduler, clock, go_lead_ns=go_lead_ns)
-    result = Rig(engine, clock, scheduler)
+    show_clock = ShowClock(clock, speed=speed, rehearsal=True) if speed != 1 else None  # a faster rehearsal
+    engine = Engine(loaded.plan, scheduler, show_clock or clock, go_lead_ns=go_lead_ns)
+    result = Rig(engine, clock, scheduler, show_clock=show_clock)
     engine.subscribe(result.events.append)
     if start:
         engine.start()
+    return result
+
+
+SHOWS = Path(__file__).resolve().parents[2] / "shows"
+
+
+def tod(text: str) -> int:
+    """`HH:MM[:SS]` as ns after midnight."""
+    hh, mm, *rest = (int(x) for x in text.split(":"))
+    return ((hh * 60 + mm) * 60 + (rest[0] if rest else 0)) * S
+
+
+def rehearsal(
+    show: str | Path,
+    *,
+    real: str = "18:43:00",
+    clock: str | None = None,
+    speed: int = 1,
+    from_: RehearsalPoint | None = None,
+    auto_gap_s: float | None = None,
+    start: bool = True,
+) -> Rig:
+    """A rehearsal of an example show (a name under shows/) on virtual time: the real time of day `real`, a
+    rehearsal `ShowClock` at `speed` set to `clock` (or left on the real time), started at `from_` if given,
+    with --auto's AutoGo when `auto_gap_s` is given. Messages are sent exactly at their deadlines."""
+    plan = require_plan(show if isinstance(show, Path) else SHOWS / show)
+    fake = FakeClock(start_ns=START_NS)
+    fake.set_time_of_day(tod(real))
+    scheduler = FakeScheduler(fake)
+    scheduler.set_endpoints(plan.endpoints())
+    fake.advance(0)
+    show_clock = ShowClock(fake, speed=speed, rehearsal=True)
+    if clock is not None:
+        show_clock.set(tod(clock))
+    engine = Engine(plan, scheduler, show_clock, go_lead_ns=0)
+    result = Rig(engine, fake, scheduler, show_clock=show_clock)
+    engine.subscribe(result.events.append)
+    if auto_gap_s is not None:
+        AutoGo(engine, show_clock, round(auto_gap_s * S))
+    if start:
+        engine.start(from_=from_)
     return result

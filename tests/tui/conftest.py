@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from showcall.engine.clock import ShowClock
 from showcall.engine.engine import Engine
 from showcall.runner.lastrun import SinceLastRun
 from showcall.showfile import load_show
@@ -63,9 +64,12 @@ def make_virtual_console(
     devices: dict[str, tuple[str, str]] | None = None,
     rehearsal: bool = False,
     since_last: SinceLastRun | None = None,
+    rehearsal_clock: str | None = None,
+    speed: int = 1,
 ) -> VirtualConsole:
     """A console on `show` (a name under shows/ or a path); see module docstring. `devices` sets
-    device states as the timing core would report them (name -> (state, detail))."""
+    device states as the timing core would report them (name -> (state, detail)). A `rehearsal` runs on a
+    rehearsal clock at `speed`, set to `rehearsal_clock` when given (`time_of_day` is then the real time)."""
     path = show if isinstance(show, Path) else SHOWS / show
     loaded = load_show(path)
     assert [str(problem) for problem in loaded.problems] == []
@@ -75,7 +79,10 @@ def make_virtual_console(
     scheduler = FakeScheduler(clock)
     scheduler.set_endpoints(loaded.plan.endpoints())
     clock.advance(0)  # the core's "online" reports, before the engine listens: `devices` says what to show
-    engine = Engine(loaded.plan, scheduler, clock, go_lead_ns=0, path=str(path))
+    show_clock = ShowClock(clock, speed=speed, rehearsal=True) if rehearsal else None
+    if show_clock is not None and rehearsal_clock is not None:
+        show_clock.set(_tod(rehearsal_clock))
+    engine = Engine(loaded.plan, scheduler, show_clock or clock, go_lead_ns=0, path=str(path))
 
     def start() -> None:
         engine.start()
@@ -130,6 +137,20 @@ def receiver() -> Iterator[UdpReceiver]:
 def screen_text() -> Callable[[ConsoleApp], str]:
     """What the terminal shows, as plain text (one line per row)."""
     return _screen_text
+
+
+@pytest.fixture
+def summit_rehearsal() -> Callable[[], VirtualConsole]:
+    """The summit rehearsed the afternoon before (18:43 real) on a rehearsal clock from 08:29:50: doors,
+    as in `summit`, on the rehearsal clock."""
+    return lambda: make_virtual_console(
+        "summit.yaml",
+        time_of_day="18:43:00",
+        advance=15,
+        devices=SUMMIT_DEVICES,
+        rehearsal=True,
+        rehearsal_clock="08:29:50",
+    )
 
 
 @pytest.fixture

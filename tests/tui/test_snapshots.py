@@ -29,3 +29,12 @@ def test_held(snap_compare, summit, size):
 @pytest.mark.parametrize("size", SIZES)
 def test_refused(snap_compare, summit, size):
     assert snap_compare(summit(), press=["space", "space"], terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_rehearsal_clock(snap_compare, summit_rehearsal, size):
+    assert snap_compare(summit_rehearsal().app, terminal_size=size)
+
+
+def test_rehearsal_clock_held(snap_compare, summit_rehearsal):
+    assert snap_compare(summit_rehearsal().app, press=["h"], terminal_size=(80, 24))

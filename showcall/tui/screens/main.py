@@ -23,7 +23,7 @@ from textual.widgets import Footer
 
 from showcall.engine import events as ev
 from showcall.engine.engine import Engine, Refusal
-from showcall.engine.rehearsal import CUE_RUNNING, GO_TO, NOT_A_REHEARSAL, RehearsalPoint
+from showcall.engine.rehearsal import GO_TO, NOT_A_REHEARSAL, RehearsalPoint
 from showcall.engine.snapshot import CueState, ShowSnapshot, Source
 from showcall.errors import ShowcallError
 from showcall.runner.lastrun import SinceLastRun
@@ -462,11 +462,10 @@ class MainScreen(Screen[None]):
         cues.show(index)
 
     def action_goto(self) -> None:
-        """Rehearsal: choose a cue or segment and take it from there (refused, and said, while a cue runs)."""
+        """Rehearsal: choose a cue or segment and take it from there (the engine refuses it while a cue runs)."""
         engine = self.engine
-        refusal = NOT_A_REHEARSAL if not self.rehearsal else CUE_RUNNING if engine.snapshot().running else None
-        if refusal is not None:
-            engine.announce(ev.Refused(engine.clock.now_ns(), command=GO_TO, reason=refusal))
+        if not self.rehearsal:  # not even the question: a real show runs on the real time of day
+            engine.announce(ev.Refused(engine.clock.now_ns(), command=GO_TO, reason=NOT_A_REHEARSAL))
             self._now_redraw()
             return
         from showcall.tui.screens.goto import GoToScreen

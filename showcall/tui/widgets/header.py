@@ -69,11 +69,16 @@ class ShowHeader(Widget):
         right = _clocks(state, verdict, compact=False)
         if state.held:
             word = "PANIC · HOLD" if state.panicked else "HOLD"
-            left = f" ■ {word} {clock(state.held_for_ns)} — h to resume ■ "
-            if len(left) + len(right) + len(word) + 6 > width:  # a rehearsal clock needs the room: keep the clocks
-                left = f" ■ {word} {clock(state.held_for_ns)} ■ "
-                right = _clocks(state, verdict, compact=True)
-            right = f"{right} ■ {word} ■ "
+            held = clock(state.held_for_ns)
+            compact = _clocks(state, verdict, compact=True)
+            # as much as fits, the clocks before the hint: a rehearsal clock needs the room
+            for left, right in (
+                (f" ■ {word} {held} — h to resume ■ ", f"{right} ■ {word} ■ "),
+                (f" ■ {word} {held} ■ ", f"{compact} ■ {word} ■ "),
+                (f" ■ {word} {held} ■ ", f"{compact} ■ "),
+            ):
+                if len(left) + len(right) + 1 <= width:
+                    break
             title_room = max(0, width - len(left) - len(right) - 1)
             title = state.title[:title_room]
             return Text(left + title.ljust(title_room) + " " + right, no_wrap=True)
@@ -83,7 +88,7 @@ class ShowHeader(Widget):
         left = f" {mode}{state.title.upper()}"
         room = max(0, width - len(right) - 2)
         if len(left) > room:
-            left = left[: max(0, room - 1)] + "…"
+            left = left[: max(0, room - 2)] + "… "
         text = Text(left.ljust(room) + right + " ", no_wrap=True)
         if state.real_time_of_day_ns is not None:  # the rehearsal clock stands out from the real time beside it
             text.stylize("bold reverse", room, room + right.index("  "))
