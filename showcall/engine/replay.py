@@ -62,7 +62,7 @@ class Replay:
         then = wall_ns - self.wall_offset_ns  # now, on the logged run's monotonic clock
         return (tod + (then - mono) * self.speed) % DAY_NS
 
-    def _fresh(self) -> Replay:
+    def fresh(self) -> Replay:
         """A new state after a reset or a rehearsal taken from a cue: what the run is, not what it did."""
         return Replay(
             events=self.events,
@@ -97,9 +97,9 @@ def _fold(state: Replay, event: dict[str, Any]) -> Replay:
         if state.speed < 1:
             raise ValueError(f"speed {state.speed}")
     elif kind == "reset":
-        state = state._fresh()
+        state = state.fresh()
     elif kind == "rehearse_from":
-        state = state._fresh()
+        state = state.fresh()
         state.from_cue = str(event["cue"])
     elif kind == "go":
         state.fired[str(event["cue"])] = FiredCue(

@@ -70,10 +70,10 @@ class ShowHeader(Widget):
         if state.held:
             word = "PANIC · HOLD" if state.panicked else "HOLD"
             held = clock(state.held_for_ns)
-            compact = _clocks(state, verdict, compact=True)
+            full, compact = right, _clocks(state, verdict, compact=True)
             # as much as fits, the clocks before the hint: a rehearsal clock needs the room
-            for left, right in (
-                (f" ■ {word} {held} — h to resume ■ ", f"{right} ■ {word} ■ "),
+            for left, right in (  # the last pair tried is the one used
+                (f" ■ {word} {held} — h to resume ■ ", f"{full} ■ {word} ■ "),
                 (f" ■ {word} {held} ■ ", f"{compact} ■ {word} ■ "),
                 (f" ■ {word} {held} ■ ", f"{compact} ■ "),
             ):
