@@ -53,7 +53,10 @@ async def test_g_goes_to_a_segment_after_confirmation(summit_rehearsal, screen_t
         assert format_time_of_day(show.clocks.time_of_day_ns) == "10:35:00"
         assert all(c.passed and c.state is CueState.PENDING for c in show.cues[: show.standby.index])
         assert "REHEARSAL CLOCK 10:35:00" in header_text(console)
-        assert "▶ VOG 60" in screen_text(console.app)
+        text = screen_text(console.app)
+        assert "▶ VOG 60" in text
+        row = next(line for line in text.splitlines() if line.startswith("  57 "))
+        assert row.split()[-1] == "passed"  # the panel strike: moved past, not fired, not missed
 
 
 async def test_g_then_n_goes_back_to_the_list_and_esc_goes_nowhere(summit_rehearsal):

@@ -41,6 +41,7 @@ MARKS: tuple[tuple[str, str], ...] = (
     ("▶  STANDBY", "the cue GO fires next (the playhead)"),
     ("›", "the selected cue, when it is not the standby"),
     ("armed / fired / complete", "scheduled to fire by itself / GOne, sending / all sent"),
+    ("passed", "the standby was moved past it (skip, a jump, g): not fired; its time trigger stays quiet"),
     ("FAILED / missed", "a send failed or panic stopped it / an 'at' time passed before it was armed: GO fires it"),
     ("LX ▣ standby", "cue light: on standby (flashing)"),
     ("LX ■ acked", "cue light: acknowledged, standing by (steady)"),

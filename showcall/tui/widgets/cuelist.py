@@ -35,6 +35,8 @@ def state_word(view: CueSnapshot, *, standby: bool = False) -> str:
         return "STANDBY"
     if view.state is CueState.PENDING and view.missed:
         return "missed"
+    if view.state is CueState.PENDING and view.passed:
+        return "passed"  # moved past without firing (skip, a jump, a rehearsal taken from later on)
     if view.state is CueState.FAILED:
         return "FAILED"
     return view.state.value
@@ -178,7 +180,7 @@ class CueList(ScrollView, can_focus=False):
             base += self.get_component_rich_style("cue-list--cursor")
         state = state_word(view, standby=standby)
         state_style = Style()
-        if view.state is CueState.COMPLETE and not standby:
+        if (view.state is CueState.COMPLETE or state == "passed") and not standby:
             base += self.get_component_rich_style("cue-list--done")
         elif view.state is CueState.ARMED:
             state_style = self.get_component_rich_style("cue-list--armed")
