@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from pathlib import Path
 
 from showcall.commands.args import host_port, port
 from showcall.model.times import Duration, TimeOfDay
 from showcall.runner.session import SessionOptions, ShowSession
+from showcall.web.access import WebAccessError, WebOptions, parse_listen
+
+WEB_PASSCODE_ENV = "SHOWCALL_WEB_PASSCODE"
 
 SPEEDS = (1, 2, 4, 8)
 
@@ -118,6 +122,24 @@ def add_arguments(parser: argparse.ArgumentParser, *, rehearse: bool = False) ->
         metavar="N",
         help="run the rehearsal clock, follows, afters, waits and internal timecode N times faster (2, 4 or 8)",
     )
+    parser.add_argument(
+        "--web",
+        metavar="[HOST:]PORT",
+        help="serve the crew's views in a browser (/dept/LX, /stage, /presenter, /caller; see docs/web.md) "
+        "on PORT, 127.0.0.1 unless HOST is given",
+    )
+    parser.add_argument(
+        "--web-passcode",
+        metavar="S",
+        default=os.environ.get(WEB_PASSCODE_ENV),
+        help=f"passcode the views ask for once (?key=S); needed for a HOST beyond this machine "
+        f"(default ${WEB_PASSCODE_ENV}, which other users cannot see in ps)",
+    )
+    parser.add_argument(
+        "--web-control",
+        action="store_true",
+        help="let /caller?role=control GO, hold, resume and panic (GO under the show's go_guard)",
+    )
 
 
 def run(args: argparse.Namespace, *, rehearse: bool = False) -> int:
@@ -131,6 +153,11 @@ def run(args: argparse.Namespace, *, rehearse: bool = False) -> int:
     refusal = _rehearsal_refusal(args, sim)
     if refusal is not None:
         print(f"showcall: {refusal}", file=sys.stderr)
+        return 2
+    try:
+        web = web_options(args)
+    except WebAccessError as exc:
+        print(f"showcall: {exc}", file=sys.stderr)
         return 2
     options = SessionOptions(
         sim=sim,
@@ -146,6 +173,7 @@ def run(args: argparse.Namespace, *, rehearse: bool = False) -> int:
         speed=args.speed,
         from_cue=args.from_cue,
         from_segment=args.from_segment,
+        web=web,
     )
     if args.headless:
         return asyncio.run(_headless(args.file, options))
@@ -178,6 +206,21 @@ def _rehearsal_refusal(args: argparse.Namespace, sim: bool) -> str | None:
     if args.speed != 1 and args.mtc is not None:
         return "--speed runs showcall's internal timecode faster; timecode chased with --mtc runs at the rig's rate"
     return None
+
+
+def web_options(args: argparse.Namespace) -> WebOptions | None:
+    """The web views' options, checked (WebAccessError when unsafe or unusable); None without --web."""
+    if args.web is None:
+        if args.web_control:
+            raise WebAccessError("--web-control needs --web [HOST:]PORT")
+        return None
+    try:
+        host, web_port = parse_listen(args.web)
+    except ValueError as exc:
+        raise WebAccessError(f"--web: {exc}") from None
+    options = WebOptions(host, web_port, args.web_passcode, args.web_control)
+    options.check()
+    return options
 
 
 async def _headless(path: Path, options: SessionOptions) -> int:

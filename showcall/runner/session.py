@@ -9,10 +9,11 @@ import asyncio
 import contextlib
 import dataclasses
 import ipaddress
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from showcall.compile.plan import Plan
 from showcall.engine import events as ev
@@ -29,6 +30,10 @@ from showcall.runner.mtcin import MtcListener, MtcTimecode
 from showcall.showfile import load_show
 from showcall.timing.api import Scheduler
 from showcall.transports.base import Endpoint
+from showcall.web.access import WebOptions
+
+if TYPE_CHECKING:
+    from showcall.web.server import WebServer
 
 
 class Simulators(Protocol):
@@ -65,6 +70,7 @@ class SessionOptions:
     speed: int = 1
     from_cue: str | None = None
     from_segment: str | None = None
+    web: WebOptions | None = None
 
 
 @dataclass
@@ -82,6 +88,7 @@ class ShowSession:
     replayed: Replay | None = None
     control: ControlInput | None = None
     mtc: MtcListener | None = None
+    web: WebServer | None = None
     since_last: SinceLastRun = dataclasses.field(default_factory=lambda: SinceLastRun(None))
     from_point: RehearsalPoint | None = None
     clock_note: str = ""  # why the rehearsal clock reads what it reads, when showcall chose it
@@ -169,6 +176,13 @@ class ShowSession:
                     raise ShowcallError(f"cannot listen for control on {where}: {exc.strerror}") from exc
                 exits.callback(control.close)
                 session.control = control
+            if options.web is not None:
+                from showcall.web.server import start_web  # aiohttp is imported only for --web
+
+                web = await start_web(engine, options.web)
+                exits.push_async_callback(web.aclose)  # closed first: browsers are told before the show stops
+                session.web = web
+                print(f"showcall: crew views on {web.url} (see docs/web.md)", file=sys.stderr)
             session._exits = exits.pop_all()
         return session
 
@@ -179,8 +193,8 @@ class ShowSession:
         self.engine.start(replayed, from_=self.from_point)
 
     async def aclose(self) -> None:
-        """Stop what the session started, last first: control, MTC, the engine's listening, the timing core,
-        the log, the simulators."""
+        """Stop what the session started, last first: the web views, control, MTC, the engine's listening,
+        the timing core, the log, the simulators."""
         await self._exits.aclose()
 
 

@@ -51,6 +51,7 @@ class ShowLink:
     doctor: Callable[[], Item | None] | None = None
     since_last: SinceLastRun | None = None
     clock_note: str = ""
+    web: Callable[[], str] | None = None  # the web views' `web 3` for the device line
 
     @classmethod
     def of_session(cls, session: ShowSession) -> ShowLink:
@@ -64,7 +65,16 @@ class ShowLink:
             doctor=lambda: worst_machine_item(session.path),
             since_last=session.since_last,
             clock_note=session.clock_note,
+            web=_web_summary(session),
         )
+
+
+def _web_summary(session: ShowSession) -> Callable[[], str] | None:
+    """How the device line reads the connected browser views (`web 3`), when the session serves them."""
+    server = session.web
+    if server is None:
+        return None
+    return lambda: server.status.summary
 
 
 class ConsoleApp(App[int]):
@@ -87,6 +97,7 @@ class ConsoleApp(App[int]):
             link.scheduler,
             simulators=link.simulators,
             rehearsal=link.rehearsal,
+            web=link.web,
             quit_callback=lambda: self.exit(0),
             since_last=link.since_last,
         )

@@ -105,6 +105,7 @@ class MainScreen(Screen[None]):
         *,
         simulators: SimulatorFeed | None = None,
         rehearsal: bool = False,
+        web: Callable[[], str] | None = None,
         quit_callback: Callable[[], None] | None = None,
         since_last: SinceLastRun | None = None,
     ) -> None:
@@ -113,6 +114,7 @@ class MainScreen(Screen[None]):
         self.scheduler = scheduler
         self.simulators = simulators
         self.rehearsal = rehearsal
+        self.web = web
         self.quit_callback = quit_callback
         self.since_last = since_last
         self.dept_keys = department_keys(engine.plan.show.departments)
@@ -231,7 +233,7 @@ class MainScreen(Screen[None]):
         self.query_one(SegmentLine).show(clocks, self._timecode(show))
         timing = self._timing(now)
         device_list = list(feed.devices.values())
-        self.query_one(HealthLine).show(device_list, timing)
+        self.query_one(HealthLine).show(device_list, timing, self.web() if self.web is not None else None)
         self.query_one(TimingPanel).show(timing)
         if devices or now % 1_000_000_000 < 1_000_000_000 // CLOCK_HZ:  # "3s ago" moves once a second
             self.query_one(DevicePanel).show(device_list, now)

@@ -113,8 +113,8 @@ class HealthLine(Widget):
         super().__init__(id=id)
         self.content = Text("")
 
-    def show(self, devices: list[DeviceHealth], timing: TimingState) -> None:
-        """Draw the device marks and the timing figures."""
+    def show(self, devices: list[DeviceHealth], timing: TimingState, web: str | None = None) -> None:
+        """Draw the device marks, the connected browser views (`web 3`) and the timing figures."""
         width = self.size.width
         right = Text(no_wrap=True)
         right.append("TIMING ", style="bold")
@@ -130,6 +130,8 @@ class HealthLine(Widget):
             left.append(device_mark(device), style=device_style(device))
             if device.status == "offline":
                 left.append(" " + ellipsize(device.detail or "offline", 18), style="bold red")
+        if web is not None:
+            left.append(f"  {web}", style="bold")
         room = max(0, width - right.cell_len - 1)
         left.truncate(room, overflow="ellipsis")
         left.pad_right(room - left.cell_len + 1)
