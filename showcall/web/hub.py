@@ -90,7 +90,7 @@ class Outbox:
 class Hub:
     """Subscribes to the engine and feeds every outbox (see the module docstring)."""
 
-    def __init__(self, engine: Engine, *, tick_s: float = TICK_S) -> None:
+    def __init__(self, engine: Engine, *, tick_s: float = TICK_S, flush_gap_ns: int = FLUSH_GAP_NS) -> None:
         self.engine = engine
         self.facts = ShowFacts(engine.plan)
         self.status = WebStatus()
@@ -101,9 +101,10 @@ class Hub:
         self._dirty = False
         self._last_state: dict[str, Any] | None = None
         self._flush_due: asyncio.TimerHandle | asyncio.Handle | None = None
-        self._last_flush_ns = -FLUSH_GAP_NS
+        self._last_flush_ns = -flush_gap_ns
         self._loop = asyncio.get_running_loop()
         self._tick_s = tick_s
+        self._flush_gap_ns = flush_gap_ns
         self._ticker: asyncio.Task[None] | None = None
         self._unsubscribe: Callable[[], None] | None = engine.subscribe(self._on_event)
 
@@ -119,7 +120,7 @@ class Hub:
                 self.overflow += 1
         self._dirty = True
         if self._flush_due is None:
-            wait_ns = self._last_flush_ns + FLUSH_GAP_NS - self.engine.clock.now_ns()
+            wait_ns = self._last_flush_ns + self._flush_gap_ns - self.engine.clock.now_ns()
             if wait_ns > 0:
                 self._flush_due = self._loop.call_later(wait_ns / 1e9, self._flush)
             else:

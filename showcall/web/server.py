@@ -26,7 +26,7 @@ from showcall.engine.engine import Engine, Refusal
 from showcall.engine.snapshot import Source
 from showcall.errors import ShowcallError
 from showcall.web.access import COOKIE, VIEWS, Gate, Role, WebOptions
-from showcall.web.hub import Hub, Outbox, WebStatus
+from showcall.web.hub import FLUSH_GAP_NS, Hub, Outbox, WebStatus
 from showcall.web.protocol import dumps
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -70,9 +70,10 @@ def carry_out(engine: Engine, role: Role, verb: str) -> str | None:
 class WebServer:
     """The views' HTTP and WebSocket server (see the module docstring). `start()`, then `aclose()`."""
 
-    def __init__(self, engine: Engine, options: WebOptions) -> None:
+    def __init__(self, engine: Engine, options: WebOptions, *, flush_gap_ns: int = FLUSH_GAP_NS) -> None:
         self.engine = engine
         self.options = options
+        self.flush_gap_ns = flush_gap_ns
         self.gate = Gate(options)
         self.hub: Hub | None = None
         self.sockets: set[web.WebSocketResponse] = set()
@@ -86,7 +87,7 @@ class WebServer:
 
     async def start(self) -> None:
         """Listen (ShowcallError when the address cannot be had)."""
-        self.hub = Hub(self.engine)
+        self.hub = Hub(self.engine, flush_gap_ns=self.flush_gap_ns)
         app = web.Application(middlewares=[self._guard])
         app.router.add_get("/", self._page("index.html"))
         app.router.add_get("/dept/{dept}", self._page("dept.html"))
@@ -95,9 +96,9 @@ class WebServer:
         app.router.add_get("/show.json", self._show_json)
         app.router.add_get("/ws", self._socket)
         app.router.add_static("/static", STATIC, append_version=False)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.options.host, self.options.port, backlog=512, shutdown_timeout=1.0)
+        site = web.TCPSite(self._runner, self.options.host, self.options.port, backlog=512)
         try:
             await site.start()
         except OSError as exc:
@@ -134,7 +135,7 @@ class WebServer:
             if self.gate.shut_out(remote, now) or not self.gate.key_ok(key, remote, now):
                 return _refusal(403, "Wrong passcode. Ask the show caller for the views' address.")
             rest = urlencode([(k, v) for k, v in request.query.items() if k != "key"])
-            response = web.HTTPSeeOther(request.path + (f"?{rest}" if rest else ""))
+            response = web.Response(status=303, headers={"Location": request.path + (f"?{rest}" if rest else "")})
             token = self.gate.token or ""
             response.set_cookie(COOKIE, token, max_age=COOKIE_MAX_AGE_S, httponly=True, samesite="Strict", path="/")
             return response
