@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -103,7 +104,8 @@ class WebServer:
             await site.start()
         except OSError as exc:
             await self.aclose()
-            raise ShowcallError(f"cannot serve the web views on {self.options.where}: {exc.strerror}") from exc
+            why = os.strerror(exc.errno) if exc.errno else str(exc)  # asyncio's own words repeat the address
+            raise ShowcallError(f"cannot serve the web views on {self.options.where}: {why}") from exc
         port = self._runner.addresses[0][1]
         host = f"[{self.options.host}]" if ":" in self.options.host else self.options.host
         self.url = f"http://{host}:{port}/"
