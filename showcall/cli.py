@@ -25,6 +25,7 @@ BENCHMARKS = {
     "load": "show loading and `showcall check` start-up against their targets",
     "console": "the console on a 10,000-cue show: GO key to screen, the core's lateness while it draws",
     "sim": "simulator throughput over UDP and TCP",
+    "web": "engine events to the browser views with many browsers, and what they cost the show",
 }
 """`showcall bench NAME`: the module `showcall.bench.NAME` (with `add_arguments`, which sets the description,
 and `run`) is imported only when that benchmark runs or shows its --help; here only the line `bench --help` lists."""

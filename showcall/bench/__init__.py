@@ -4,7 +4,8 @@ A benchmark module has `add_arguments(parser)` (which also sets the parser's des
 returning the exit status; `showcall.cli.BENCHMARKS` lists them with a one-line help each and imports one
 only when it runs. The benchmarks: `timing` (the timing core against a naive scheduler), `engine` (GO
 latency and a long unattended run), `load` (show loading and `showcall check` start-up), `console` (the
-Textual console on a 10,000-cue show), `sim` (simulator throughput). Their helpers: `env` (the machine
+Textual console on a 10,000-cue show), `sim` (simulator throughput), `web` (engine events to the
+browser views with many browsers attached). Their helpers: `env` (the machine
 the figures were measured on), `procs` (the measuring receiver, CPU hog, UI-like load), `timingreport`
 (the timing benchmark's tables and verdict), `showgen` (large generated shows).
 
