@@ -1,4 +1,4 @@
-"""Packaging: every package folder is shipped, and a built wheel carries the device profiles."""
+"""Packaging: every package folder is shipped, and a built wheel carries the device profiles and the web pages."""
 
 from __future__ import annotations
 
@@ -40,6 +40,8 @@ def test_wheel_ships_profiles_and_finds_them_outside_the_checkout(tmp_path: Path
     names = zipfile.ZipFile(wheel).namelist()
     shipped = {Path(n).name for n in names if n.startswith("showcall/drivers/") and n.endswith(".yaml")}
     assert shipped == {p.name for p in (REPO / "drivers").glob("*.yaml")}
+    pages = {Path(n).name for n in names if n.startswith("showcall/web/static/")}
+    assert pages == {p.name for p in (REPO / "showcall" / "web" / "static").iterdir()}  # the browser views
     unpacked = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(unpacked)
     probe = (

@@ -76,7 +76,7 @@
         el("td", "", c.dept),
         el("td", "label", c.label),
         el("td", "wide", c.trigger),
-        el("td", "", c.id === state.playhead ? "STANDBY" : c.state + (c.missed ? " (missed)" : "")),
+        el("td", "", c.id === state.playhead ? "STANDBY" : c.passed && c.state === "pending" ? "passed" : c.state + (c.missed ? " (missed)" : "")),
         el("td", "wide", late(c.late_us)),
       );
       return tr;
