@@ -9,6 +9,9 @@ Server to browser, in order:
   behind; a browser that misses messages (it was too slow) loses only the events' flashes, never the state.
 * `tick` once a second: the server's clocks, so countdowns run from the server's time, not the phone's.
 * `reply` to a command from this browser: done, or refused and why in words.
+* `denied` instead of all of these when the page may not connect as it asked (no passcode cookie, a role it
+  cannot have, a department the show does not have): the reason in words, then the socket closes with code
+  4403 and the page does not retry.
 
 Every `state` and `tick` carries `at_ns` (the server's CLOCK_MONOTONIC when it was taken) and `tod_ns` (the
 server's local time of day then). A browser keeps `at_ns - its own performance.now()` from the newest of
