@@ -42,6 +42,8 @@ HEARTBEAT_S = 5.0
 """aiohttp pings each browser this often and drops one that does not answer within half of it."""
 COOKIE_MAX_AGE_S = 24 * 3600
 CONTROL_VERBS = ("go", "hold", "resume", "panic")
+CLOSE_S = 1.0
+"""How long closing waits for browsers to be told the show stopped."""
 
 
 def carry_out(engine: Engine, role: Role, verb: str) -> str | None:
@@ -111,10 +113,16 @@ class WebServer:
         self.url = f"http://{host}:{port}/"
 
     async def aclose(self) -> None:
-        """Tell every browser the show stopped (they keep trying to reconnect), then stop listening."""
-        for socket in list(self.sockets):
-            with contextlib.suppress(Exception):  # a browser already gone has nothing to be told
-                await asyncio.wait_for(socket.close(code=WSCloseCode.GOING_AWAY, message=b"showcall stopped"), 1.0)
+        """Tell every browser the show stopped (they keep trying to reconnect), then stop listening.
+
+        All at once, for at most `CLOSE_S`: a stalled browser must not hold up the end of the show.
+        """
+        telling = [asyncio.create_task(_going_away(socket)) for socket in self.sockets]
+        if telling:
+            _, late = await asyncio.wait(telling, timeout=CLOSE_S)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
         if self.hub is not None:
             self.hub.close()
         if self._runner is not None:
@@ -214,6 +222,11 @@ class WebServer:
             return {"type": "reply", "command": "", "ok": False, "reason": 'send {"type": "ack"}'}
         reason = carry_out(self.engine, role, verb)
         return {"type": "reply", "command": verb[:40], "ok": reason is None, "reason": reason or ""}
+
+
+async def _going_away(socket: web.WebSocketResponse) -> None:
+    with contextlib.suppress(Exception):  # a browser already gone has nothing to be told
+        await socket.close(code=WSCloseCode.GOING_AWAY, message=b"showcall stopped")
 
 
 def _refusal(status: int, words: str) -> web.Response:

@@ -10,6 +10,7 @@ import random
 import tracemalloc
 
 import aiohttp
+import pytest
 
 from showcall.engine import events as ev
 from showcall.web.hub import OUTBOX_LIMIT
@@ -108,3 +109,22 @@ async def test_a_browser_that_never_reads_loses_old_messages_and_holds_nobody_up
         assert server.status.dropped == stalled.dropped
         assert last == 1499  # the healthy browser saw every event, the stalled one notwithstanding
     reset(stalled_writer)
+
+
+@pytest.mark.slow
+async def test_closing_with_stalled_browsers_takes_at_most_a_second(serve: Serve) -> None:
+    _, server = await serve()
+    port = int(server.url.rsplit(":", 1)[1].strip("/"))
+    writers = [(await handshake(port, "view=caller", rcvbuf=4096))[1] for _ in range(20)]
+    for _ in range(100):
+        if server.status.connected == 20:
+            break
+        await asyncio.sleep(0.01)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await server.aclose()
+    # Real clock. A stalled browser never answers the close frame, so each close waits out CLOSE_S (1 s): all
+    # together that is 1 s, one after another 20 s. 3 s tells the two apart with room for a loaded machine.
+    assert loop.time() - started < 3.0
+    for writer in writers:
+        reset(writer)
