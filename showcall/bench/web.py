@@ -91,6 +91,16 @@ class Run:
     clients: int = 0
     browsers: int = 0
     stalled: int = 0
+    cpu_ms_per_go: float | None = None  # showcall's own process (engine, views; not the timing core)
+
+
+def cpu_ms(pid: int) -> float | None:
+    """CPU time (user + system) process `pid` has used, in ms; None where /proc cannot say."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def summary(values: Sequence[float]) -> dict[str, float | int]:
@@ -304,6 +314,7 @@ async def measure(args: argparse.Namespace, workdir: Path, sink: Sink, loaded: b
             side = await start_browsers(args, proc.url)
             result.clients, result.browsers, result.stalled = args.clients, args.browsers, args.stalled
         deadline = time.monotonic() + (args.soak or 0)
+        cpu_before = cpu_ms(proc.proc.pid)
         gos = 0
         while gos < args.gos or time.monotonic() < deadline:
             await asyncio.sleep(args.interval_ms / 1000)
@@ -316,6 +327,9 @@ async def measure(args: argparse.Namespace, workdir: Path, sink: Sink, loaded: b
             result.go_command_ms.append((proc.go_ns[cue] - written) / 1e6)
             gos += 1
         await asyncio.sleep(0.5)  # the last arrivals
+        cpu_after = cpu_ms(proc.proc.pid)
+        if cpu_before is not None and cpu_after is not None and args.gos:
+            result.cpu_ms_per_go = (cpu_after - cpu_before) / args.gos  # ticks included: every 300 ms
         if side is not None:
             assert side.stdin is not None and side.stdout is not None
             side.stdin.write(b"done\n")
@@ -361,6 +375,10 @@ def render(runs: list[Run]) -> str:
                     f"  {name:<27} n={s['n']:<6} p50 {s['p50']:8.3f}  p99 {s['p99']:8.3f}  "
                     f"p99.9 {s['p999']:8.3f}  max {s['max']:8.3f} {unit}"
                 )
+        if run.cpu_ms_per_go is not None:
+            out.append(
+                f"  showcall process CPU        {run.cpu_ms_per_go:.2f} ms a GO (engine, views, ticks; not the core)"
+            )
     worst = worst_p99(runs[-1])
     verdict = "PASS" if worst <= TARGET_MS else "FAIL"
     out.append(f"verdict: event to browser p99 {worst:.1f} ms (target <= {TARGET_MS:.0f} ms): {verdict}")

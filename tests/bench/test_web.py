@@ -23,13 +23,14 @@ def test_the_generated_show_alternates_departments_and_sends_each_message() -> N
 
 
 def test_the_report_and_its_verdict() -> None:
-    base = Run("no browser", go_command_ms=[1.0, 2.0], late_us=[3.0, 4.0])
+    base = Run("no browser", go_command_ms=[1.0, 2.0], late_us=[3.0, 4.0], cpu_ms_per_go=0.5)
     loaded = Run("with browsers", [1.5], [10.0, 60.0], [20.0], [5.0], clients=2, browsers=1, stalled=1)
     text = render([base, loaded])
     assert text.splitlines() == [
         "no browser: 0 WebSocket clients, 0 chromium pages, 0 stalled",
         "  GO command to go event      n=2      p50    1.000  p99    2.000  p99.9    2.000  max    2.000 ms",
         "  timing core lateness        n=2      p50    3.000  p99    4.000  p99.9    4.000  max    4.000 µs",
+        "  showcall process CPU        0.50 ms a GO (engine, views, ticks; not the core)",
         "with browsers: 2 WebSocket clients, 1 chromium pages, 1 stalled",
         "  event to WebSocket client   n=2      p50   10.000  p99   60.000  p99.9   60.000  max   60.000 ms",
         "  event to chromium page      n=1      p50   20.000  p99   20.000  p99.9   20.000  max   20.000 ms",
@@ -56,3 +57,4 @@ def test_a_small_run_end_to_end() -> None:
     assert base["to_clients_ms"] == {"n": 0} and base["go_command_ms"]["n"] == 4
     assert base["late_us"]["n"] == loaded["late_us"]["n"] == 8  # 4 cues x 2 messages, each run
     assert figures["verdict"]["target_ms"] == 50.0
+    assert base["cpu_ms_per_go"] >= 0 and loaded["cpu_ms_per_go"] >= 0
