@@ -37,8 +37,11 @@ FLUSH_GAP_NS = 10_000_000
 PENDING_LIMIT = 1000
 """Events kept between two flushes; more (a runaway) are counted, and the state still goes out."""
 TICK_S = 1.0
-TIMES = ("at_ns", "tod_ns", "clocks", "next_auto")
-"""What runs on by itself between events (a browser counts it on from `at_ns`): not a reason to send."""
+QUIET = ("at_ns", "tod_ns", "clocks", "next_auto", "cues")
+"""What changes between events without being news, so not a reason to send: the clocks run on by themselves
+(a browser counts them on from `at_ns`), and the cue list's LATE figures change with each `sent` report and go
+out with the next event (a cue's `complete` follows its last send). A 20-message cue is so two or three
+messages to each browser instead of six."""
 
 
 @dataclass
@@ -137,7 +140,7 @@ class Hub:
         if not self.outboxes:
             return
         state = self.state()
-        same = {k: v for k, v in state.items() if k not in TIMES}
+        same = {k: v for k, v in state.items() if k not in QUIET}
         if not events and same == self._last_state:
             return  # only `sent` or feedback lines, and no cue, light or device changed: no message
         self._last_state = same
