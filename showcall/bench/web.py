@@ -86,6 +86,7 @@ class Run:
     label: str
     go_command_ms: list[float] = field(default_factory=list)
     to_clients_ms: list[float] = field(default_factory=list)
+    to_first_client_ms: list[float] = field(default_factory=list)  # per GO, the earliest of the clients
     to_browsers_ms: list[float] = field(default_factory=list)
     late_us: list[float] = field(default_factory=list)
     clients: int = 0
@@ -341,6 +342,9 @@ async def measure(args: argparse.Namespace, workdir: Path, sink: Sink, loaded: b
                 for cue, stamps in seen[key].items():
                     if cue in proc.go_ns:
                         into += [(at - proc.go_ns[cue]) / 1e6 for at in stamps]
+            result.to_first_client_ms = [
+                (min(stamps) - proc.go_ns[cue]) / 1e6 for cue, stamps in seen["clients"].items() if cue in proc.go_ns
+            ]
     finally:
         if side is not None:
             side.kill()
@@ -365,6 +369,7 @@ def render(runs: list[Run]) -> str:
         )
         for name, values, unit in [
             ("event to WebSocket client", run.to_clients_ms, "ms"),
+            ("event to first of them", run.to_first_client_ms, "ms"),
             ("event to chromium page", run.to_browsers_ms, "ms"),
             ("GO command to go event", run.go_command_ms, "ms"),
             ("timing core lateness", run.late_us, "µs"),

@@ -24,7 +24,7 @@ def test_the_generated_show_alternates_departments_and_sends_each_message() -> N
 
 def test_the_report_and_its_verdict() -> None:
     base = Run("no browser", go_command_ms=[1.0, 2.0], late_us=[3.0, 4.0], cpu_ms_per_go=0.5)
-    loaded = Run("with browsers", [1.5], [10.0, 60.0], [20.0], [5.0], clients=2, browsers=1, stalled=1)
+    loaded = Run("with browsers", [1.5], [10.0, 60.0], [10.0], [20.0], [5.0], clients=2, browsers=1, stalled=1)
     text = render([base, loaded])
     assert text.splitlines() == [
         "no browser: 0 WebSocket clients, 0 chromium pages, 0 stalled",
@@ -33,6 +33,7 @@ def test_the_report_and_its_verdict() -> None:
         "  showcall process CPU        0.50 ms a GO (engine, views, ticks; not the core)",
         "with browsers: 2 WebSocket clients, 1 chromium pages, 1 stalled",
         "  event to WebSocket client   n=2      p50   10.000  p99   60.000  p99.9   60.000  max   60.000 ms",
+        "  event to first of them      n=1      p50   10.000  p99   10.000  p99.9   10.000  max   10.000 ms",
         "  event to chromium page      n=1      p50   20.000  p99   20.000  p99.9   20.000  max   20.000 ms",
         "  GO command to go event      n=1      p50    1.500  p99    1.500  p99.9    1.500  max    1.500 ms",
         "  timing core lateness        n=1      p50    5.000  p99    5.000  p99.9    5.000  max    5.000 µs",
@@ -53,6 +54,7 @@ def test_a_small_run_end_to_end() -> None:
     figures = json.loads(result.stdout)
     loaded, base = figures["with browsers"], figures["no browser"]
     assert loaded["to_clients_ms"]["n"] == 12  # 3 clients x 4 GOs: every go event reached every client
+    assert loaded["to_first_client_ms"]["n"] == 4
     assert (loaded["clients"], loaded["browsers"], loaded["stalled"]) == (3, 0, 1)
     assert base["to_clients_ms"] == {"n": 0} and base["go_command_ms"]["n"] == 4
     assert base["late_us"]["n"] == loaded["late_us"]["n"] == 8  # 4 cues x 2 messages, each run
