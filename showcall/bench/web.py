@@ -354,10 +354,15 @@ async def measure(args: argparse.Namespace, workdir: Path, sink: Sink, loaded: b
     return result
 
 
-def worst_p99(run: Run) -> float:
-    """The larger p99 of event to WebSocket client and event to chromium page (NaN without either)."""
-    p99s = [float(summary(v)["p99"]) for v in (run.to_clients_ms, run.to_browsers_ms) if v]
-    return max(p99s) if p99s else float("nan")
+def verdict_of(run: Run) -> tuple[str, float]:
+    """What the verdict is on, and its p99 (NaN without it): the chromium pages, the browsers issue 11 names,
+    when there are any; else the WebSocket clients. (Those share one process of this benchmark, whose own loop
+    stamps fifty arrivals one after another: `event to first of them` is the server's part.)"""
+    if run.to_browsers_ms:
+        return "event to chromium page", float(summary(run.to_browsers_ms)["p99"])
+    if run.to_clients_ms:
+        return "event to WebSocket client", float(summary(run.to_clients_ms)["p99"])
+    return "event to browser", float("nan")
 
 
 def render(runs: list[Run]) -> str:
@@ -384,9 +389,9 @@ def render(runs: list[Run]) -> str:
             out.append(
                 f"  showcall process CPU        {run.cpu_ms_per_go:.2f} ms a GO (engine, views, ticks; not the core)"
             )
-    worst = worst_p99(runs[-1])
-    verdict = "PASS" if worst <= TARGET_MS else "FAIL"
-    out.append(f"verdict: event to browser p99 {worst:.1f} ms (target <= {TARGET_MS:.0f} ms): {verdict}")
+    what, p99 = verdict_of(runs[-1])
+    verdict = "PASS" if p99 <= TARGET_MS else "FAIL"
+    out.append(f"verdict: {what} p99 {p99:.1f} ms (target <= {TARGET_MS:.0f} ms): {verdict}")
     return "\n".join(out)
 
 
@@ -396,8 +401,8 @@ def as_json(runs: list[Run]) -> str:
         run.label: {k: summary(v) if isinstance(v, list) else v for k, v in vars(run).items() if k != "label"}
         for run in runs
     }
-    worst = worst_p99(runs[-1])
-    figures["verdict"] = {"p99_ms": worst, "target_ms": TARGET_MS, "pass": worst <= TARGET_MS}
+    what, p99 = verdict_of(runs[-1])
+    figures["verdict"] = {"on": what, "p99_ms": p99, "target_ms": TARGET_MS, "pass": p99 <= TARGET_MS}
     return json.dumps(figures)
 
 

@@ -37,8 +37,12 @@ def test_the_report_and_its_verdict() -> None:
         "  event to chromium page      n=1      p50   20.000  p99   20.000  p99.9   20.000  max   20.000 ms",
         "  GO command to go event      n=1      p50    1.500  p99    1.500  p99.9    1.500  max    1.500 ms",
         "  timing core lateness        n=1      p50    5.000  p99    5.000  p99.9    5.000  max    5.000 µs",
-        "verdict: event to browser p99 60.0 ms (target <= 50 ms): FAIL",
+        "verdict: event to chromium page p99 20.0 ms (target <= 50 ms): PASS",
     ]
+    without_pages = Run("with browsers", to_clients_ms=[10.0, 60.0], clients=2)
+    assert render([base, without_pages]).splitlines()[-1] == (
+        "verdict: event to WebSocket client p99 60.0 ms (target <= 50 ms): FAIL"
+    )
 
 
 def test_a_small_run_end_to_end() -> None:
@@ -58,5 +62,5 @@ def test_a_small_run_end_to_end() -> None:
     assert (loaded["clients"], loaded["browsers"], loaded["stalled"]) == (3, 0, 1)
     assert base["to_clients_ms"] == {"n": 0} and base["go_command_ms"]["n"] == 4
     assert base["late_us"]["n"] == loaded["late_us"]["n"] == 8  # 4 cues x 2 messages, each run
-    assert figures["verdict"]["target_ms"] == 50.0
+    assert figures["verdict"]["target_ms"] == 50.0 and figures["verdict"]["on"] == "event to WebSocket client"
     assert base["cpu_ms_per_go"] >= 0 and loaded["cpu_ms_per_go"] >= 0
