@@ -2,10 +2,10 @@
 
     .venv/bin/python scripts/web_screenshots.py [OUT_DIR]     (default docs/img)
 
-Runs `showcall rehearse shows/summit.yaml --headless --web 127.0.0.1:PORT`, calls the welcome segment
-(standby 20, GO, sound acknowledges), and photographs each view with Debian's chromium driven by
-Playwright (never `playwright install`): 390x844 (a phone) and 1280x800 (a desk screen). Then GO on 21,
-and the LX cue light is photographed green.
+Runs `showcall rehearse shows/summit.yaml --headless --web 127.0.0.1:PORT --from-segment welcome` (the
+rehearsal clock at the welcome's planned 09:03), calls it (GO on VOG 20, sound acknowledges), and
+photographs each view with Debian's chromium driven by Playwright (never `playwright install`): 390x844
+(a phone) and 1280x800 (a desk screen). Then GO on 21, and the LX cue light is photographed green.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def main() -> int:
         proc = subprocess.Popen(
             [
                 *(sys.executable, "-m", "showcall", "rehearse", str(REPO / "shows" / "summit.yaml"), "--headless"),
-                *("--no-rt", "--log", f"{tmp}/run.jsonl", "--web", f"127.0.0.1:{port}"),
+                *("--no-rt", "--log", f"{tmp}/run.jsonl", "--web", f"127.0.0.1:{port}", "--from-segment", "welcome"),
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
@@ -74,7 +74,7 @@ def main() -> int:
             line = proc.stderr.readline()
             if "crew views on" not in line:
                 raise SystemExit(f"showcall did not start its views: {line}{proc.stderr.read()}")
-            for command in ("standby 20", "go"):
+            for command in ("go",):  # VOG 20, on the rehearsal clock at the welcome's planned 09:03
                 proc.stdin.write(command + "\n")
                 proc.stdin.flush()
                 time.sleep(0.5)

@@ -37,7 +37,7 @@ FLUSH_GAP_NS = 10_000_000
 PENDING_LIMIT = 1000
 """Events kept between two flushes; more (a runaway) are counted, and the state still goes out."""
 TICK_S = 1.0
-QUIET = ("at_ns", "tod_ns", "clocks", "next_auto", "cues")
+QUIET = ("at_ns", "tod_ns", "speed", "clocks", "next_auto", "cues")
 """What changes between events without being news, so not a reason to send: the clocks run on by themselves
 (a browser counts them on from `at_ns`), and the cue list's LATE figures change with each `sent` report and go
 out with the next event (a cue's `complete` follows its last send). A 20-message cue is so two or three
@@ -103,6 +103,7 @@ class Hub:
         self._pending: list[ev.Event] = []
         self._dirty = False
         self._last_state: dict[str, Any] | None = None
+        self._speed = 1
         self._flush_due: asyncio.TimerHandle | asyncio.Handle | None = None
         self._last_flush_ns = -flush_gap_ns
         self._loop = asyncio.get_running_loop()
@@ -154,7 +155,9 @@ class Hub:
 
     def state(self) -> dict[str, Any]:
         """The state every view draws, from a fresh snapshot."""
-        return state_of(self.engine.snapshot(), self.facts)
+        state = state_of(self.engine.snapshot(), self.facts)
+        self._speed = state["speed"]  # for the ticks: the show clock's rate does not change mid-run
+        return state
 
     def first_message(self, role: Role) -> str:
         """The `snapshot` message a browser gets on (re)connecting."""
@@ -194,7 +197,7 @@ class Hub:
         while True:
             await asyncio.sleep(self._tick_s)
             if self.outboxes:
-                self._send_all(dumps(tick(clock.now_ns(), clock.time_of_day_ns(), len(self.outboxes))))
+                self._send_all(dumps(tick(clock.now_ns(), clock.time_of_day_ns(), self._speed, len(self.outboxes))))
 
     def close(self) -> None:
         """Stop listening to the engine and ticking."""

@@ -13,9 +13,11 @@ Server to browser, in order:
   cannot have, a department the show does not have): the reason in words, then the socket closes with code
   4403 and the page does not retry.
 
-Every `state` and `tick` carries `at_ns` (the server's CLOCK_MONOTONIC when it was taken) and `tod_ns` (the
-server's local time of day then). A browser keeps `at_ns - its own performance.now()` from the newest of
-them and counts every countdown from that, so a phone with a wrong clock still shows the show's time.
+Every `state` and `tick` carries `at_ns` (the server's CLOCK_MONOTONIC when it was taken), `tod_ns` (the
+show's time of day then: the real one, or a rehearsal clock) and `speed` (a rehearsal may run its clock 2, 4
+or 8 times faster). A browser keeps `at_ns - its own performance.now()` from the newest of them and counts
+every countdown from that, show times at `speed` (the segment's time left, the time of day) and the next
+automatic cue's countdown in real time, so a phone with a wrong clock still shows the show's time.
 
 Browser to server: `{"type": "ack"}` (a department page's Acknowledge), and with `--web-control` on a
 control page `{"type": "go" | "hold" | "resume" | "panic"}`. Anything else is answered with a refusal.
@@ -127,6 +129,8 @@ def state_of(show: ShowSnapshot, facts: ShowFacts) -> dict[str, Any]:
     return {
         "at_ns": show.at_ns,
         "tod_ns": clocks.time_of_day_ns,
+        "speed": clocks.speed,
+        "rehearsal_clock": clocks.rehearsal_clock,
         "playhead": standby.id if standby is not None else None,
         "standby": facts.cue_words(standby.id) if standby is not None else None,
         "next_go": [show.cues[i].id for i in show.next_go],
@@ -175,6 +179,6 @@ def event_message(events: list[ev.Event], state: dict[str, Any], seq: int) -> di
     }
 
 
-def tick(now_ns: int, tod_ns: int, clients: int) -> dict[str, Any]:
+def tick(now_ns: int, tod_ns: int, speed: int, clients: int) -> dict[str, Any]:
     """A `tick` message: the server's clocks now, and how many views are connected."""
-    return {"type": "tick", "at_ns": now_ns, "tod_ns": tod_ns, "clients": clients}
+    return {"type": "tick", "at_ns": now_ns, "tod_ns": tod_ns, "speed": speed, "clients": clients}

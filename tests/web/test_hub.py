@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 from showcall.engine import events as ev
+from showcall.engine.clock import ShowClock
+from showcall.engine.engine import Engine
 from showcall.web.access import Role
 from showcall.web.hub import Hub
 from showcall.web.protocol import CUES_AFTER, CUES_BEFORE
@@ -92,3 +94,21 @@ async def test_the_cue_window_is_the_same_size_for_any_show(tmp_path: Path) -> N
     assert [c["id"] for c in state["cues"]] == [str(i) for i in range(100 - CUES_BEFORE, 100 + CUES_AFTER)]
     assert state["playhead"] == "100"
     hub.close()
+
+
+async def test_a_rehearsal_clock_s_speed_goes_to_the_browsers(tmp_path: Path) -> None:
+    r = rig(tmp_path, RUN_OF_SHOW)
+    fast = Engine(r.engine.plan, r.scheduler, ShowClock(r.clock, speed=4, rehearsal=True))
+    fast.start()
+    hub = Hub(fast, tick_s=0.01)
+    outbox = hub.join(Role("presenter"))
+    (first,) = [json.loads(m) for m in await outbox.wait_messages()]
+    assert (first["state"]["speed"], first["state"]["rehearsal_clock"]) == (4, True)
+    while True:  # the browser counts the show's clocks on at that speed between messages
+        message = json.loads((await outbox.wait_messages())[-1])
+        if message["type"] == "tick":
+            break
+    assert message["speed"] == 4 and message["tod_ns"] == fast.snapshot().clocks.time_of_day_ns
+    hub.close()
+    plain = Hub(r.engine).state()
+    assert (plain["speed"], plain["rehearsal_clock"]) == (1, False)

@@ -37,7 +37,8 @@
     if (!state) return;
     const t = ShowClocks.now(state);
     const seg = state.clocks.segment;
-    Showcall.text("elapsed", t.showElapsed === null ? "not started" : Showcall.clock(t.showElapsed));
+    const rehearsal = state.rehearsal_clock ? ` (rehearsal clock${state.speed > 1 ? " ×" + state.speed : ""})` : "";
+    Showcall.text("elapsed", (t.showElapsed === null ? "not started" : Showcall.clock(t.showElapsed)) + rehearsal);
     Showcall.text("over", ShowClocks.overUnder(t.showOver));
     let segWords = "–";
     if (seg) {

@@ -5,7 +5,8 @@ const ShowClocks = {
   // {elapsed, remaining, over, showOver} in ms now, from a state taken at state.at_ns.
   now(state) {
     const c = state.clocks;
-    const since = Showcall.sinceMs(state.at_ns);
+    const since = Showcall.showSinceMs(state.at_ns); // show time: faster in a rehearsal at speed
+    const realSince = Showcall.sinceMs(state.at_ns);
     const ms = (ns) => (ns === null || ns === undefined ? null : ns / 1e6);
     const elapsed = c.segment_elapsed_ns === null ? null : ms(c.segment_elapsed_ns) + since;
     const remainingAt = ms(c.segment_remaining_ns);
@@ -16,7 +17,7 @@ const ShowClocks = {
     }
     const showElapsed = c.show_elapsed_ns === null ? null : ms(c.show_elapsed_ns) + since;
     const auto = state.next_auto;
-    const autoIn = auto ? ms(auto.in_ns) - (auto.held ? 0 : since) : null;
+    const autoIn = auto ? ms(auto.in_ns) - (auto.held ? 0 : realSince) : null; // real time, as the engine gives it
     return { elapsed, remaining, showOver, showElapsed, autoIn };
   },
 

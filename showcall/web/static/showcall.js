@@ -2,8 +2,9 @@
 //
 // The first message after each (re)connect is a `snapshot` (the whole state), then `event` messages (events
 // and the state after them) and a `tick` a second. Countdowns run from the server's clock: each message
-// carries the server's monotonic time (at_ns) and time of day (tod_ns); the page keeps their offset from its
-// own performance.now() and never reads the phone's clock. No message for LIVENESS_MS means the link is
+// carries the server's monotonic time (at_ns), the show's time of day (tod_ns) and the show clock's speed (a
+// rehearsal may run it faster); the page keeps their offset from its own performance.now() and never reads the
+// phone's clock. No message for LIVENESS_MS means the link is
 // dead (Wi-Fi gone): the page says so, keeps showing the last state marked stale, and reconnects.
 "use strict";
 
@@ -20,7 +21,9 @@ const Showcall = (() => {
   let attempt = 0;
   let lastMessage = 0;
   let offsetMs = null; // server monotonic ms minus performance.now()
-  let todOffsetMs = 0; // server time of day minus server monotonic, ms
+  let todAtMs = 0; // the show's time of day at the newest message, ms
+  let atMs = 0; // the server's monotonic time of the newest message, ms
+  let speed = 1; // a rehearsal clock may run 2, 4 or 8 times faster than real time
   let denied = false;
   let handlers = {};
   let params = {};
@@ -31,19 +34,27 @@ const Showcall = (() => {
 
   function todMs() {
     const now = serverMs();
-    return now === null ? null : (((now + todOffsetMs) % 86400000) + 86400000) % 86400000;
+    if (now === null) return null;
+    const tod = todAtMs + (now - atMs) * speed;
+    return ((tod % 86400000) + 86400000) % 86400000;
   }
 
-  function syncClock(atNs, todNs) {
-    const now = performance.now();
-    offsetMs = atNs / 1e6 - now;
-    todOffsetMs = todNs / 1e6 - atNs / 1e6;
+  function syncClock(atNs, todNs, rate) {
+    atMs = atNs / 1e6;
+    offsetMs = atMs - performance.now();
+    todAtMs = todNs / 1e6;
+    speed = rate || 1;
   }
 
-  // ms on the server's clock since a state taken at atNs: how far every countdown in it has run.
+  // Real ms on the server's clock since a state taken at atNs: how far a real-time countdown has run.
   function sinceMs(atNs) {
     const now = serverMs();
     return now === null ? 0 : Math.max(0, now - atNs / 1e6);
+  }
+
+  // The same in show time: what the segment clocks have run (faster in a rehearsal at speed).
+  function showSinceMs(atNs) {
+    return sinceMs(atNs) * speed;
   }
 
   function setConnection(kind, words) {
@@ -83,7 +94,7 @@ const Showcall = (() => {
         return;
       }
       if (body.type === "tick") {
-        syncClock(body.at_ns, body.tod_ns);
+        syncClock(body.at_ns, body.tod_ns, body.speed);
         return;
       }
       if (body.type === "reply") {
@@ -91,7 +102,7 @@ const Showcall = (() => {
         return;
       }
       if (body.state) {
-        syncClock(body.state.at_ns, body.state.tod_ns);
+        syncClock(body.state.at_ns, body.state.tod_ns, body.state.speed);
         probe.state = body.state;
       }
       if (body.type === "snapshot" && handlers.onSnapshot) handlers.onSnapshot(body);
@@ -165,5 +176,5 @@ const Showcall = (() => {
     return new URLSearchParams(location.search).get("role") || "";
   }
 
-  return { start, send, serverMs, todMs, sinceMs, clock, timeOfDay, text, role };
+  return { start, send, serverMs, todMs, sinceMs, showSinceMs, clock, timeOfDay, text, role };
 })();
