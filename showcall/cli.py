@@ -126,6 +126,12 @@ def build_parser() -> argparse.ArgumentParser:
         "same, 1 when they differ, 2 on an error (a file that does not load, an unknown git revision).",
     )
 
+    lazy(
+        "report",
+        module="showcall.commands.report",
+        help="the post-show report from an event log: over/under, late or failed cues, holds, outages",
+    )
+
     p = commands.add_parser(
         "bench",
         help="measure showcall: the timing core, the engine, loading, the console, the simulators",
