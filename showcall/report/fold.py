@@ -41,8 +41,8 @@ class _Fields:
 
     def get(self, line: Line, name: str, types: tuple[type, ...], default: Any = ...) -> Any:
         value = line.event.get(name, default)
-        if value is ... or not isinstance(value, types) or isinstance(value, bool) and bool not in types:
-            want = {_INT: "a whole number", _NUM: "a number", _STR: "a string"}.get(types, "a value")
+        if value is ... or not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            want = "a whole number" if types == _INT else "a number" if types == _NUM else "a string"
             raise LogReadError(f"{self.log}:{line.number}: a {line.kind!r} event without {want} in {name!r}")
         return value
 
@@ -298,7 +298,7 @@ class _Folder:
         ordered = list(self.outline.segments)
         for index, planned in enumerate(ordered):
             actual = starts[planned.id]
-            later = [starts[s.id] for s in ordered[index + 1 :] if starts[s.id] is not None]
+            later = [t for s in ordered[index + 1 :] if (t := starts[s.id]) is not None]
             finish = later[0] if later else end
             duration = finish - actual if actual is not None else None
             tod = anchor + planned.offset_ns if anchor is not None and planned.offset_ns is not None else None

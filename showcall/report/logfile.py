@@ -26,8 +26,26 @@ LOADED_MARK = '{"event":"loaded"'
 """How a `loaded` line starts as showcall writes it (compact JSON, `event` first)."""
 
 KNOWN = frozenset(
-    "loaded standby go sent send_failed complete failed hold resume panic ack device timing refused error reset end "
-    "feedback".split()
+    [
+        "loaded",
+        "standby",
+        "go",
+        "sent",
+        "send_failed",
+        "complete",
+        "failed",
+        "hold",
+        "resume",
+        "panic",
+        "ack",
+        "device",
+        "timing",
+        "refused",
+        "error",
+        "reset",
+        "end",
+        "feedback",
+    ]
 )
 """The event kinds this version knows (engine.md "Events"); others are newer and ignored."""
 

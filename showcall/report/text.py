@@ -96,12 +96,12 @@ def _show(report: ShowReport) -> list[str]:
     cores = "; ".join(
         f"{c.mode}, {c.priority}" + (" (real-time)" if c.realtime else " (not real-time)") for c in timing.cores
     )
-    late = timing.late
+    lateness = timing.late
     figures = "no sends"
-    if late is not None:
+    if lateness is not None:
         figures = (
-            f"{late.count} sends late p50 {micros(late.p50)}, p99 {micros(late.p99)}, "
-            f"p99.9 {micros(late.p999)}, max {micros(late.max)}; {timing.over_promise} over "
+            f"{lateness.count} sends late p50 {micros(lateness.p50)}, p99 {micros(lateness.p99)}, "
+            f"p99.9 {micros(lateness.p999)}, max {micros(lateness.max)}; {timing.over_promise} over "
             f"{micros(PROMISE_P99_US)}" + (f"; {timing.early} EARLY" if timing.early else "")
         )
     out.extend(_field("Timing", f"{cores or 'no timing event logged'}. {figures}"))
@@ -110,9 +110,8 @@ def _show(report: ShowReport) -> list[str]:
 
 def _segments(report: ShowReport) -> list[str]:
     out = [
-        "SEGMENTS (over/under: actual length against planned)",
-        f"  {'SEGMENT':<16} {'PLANNED':<8} {'ACTUAL':<8} {'LENGTH':>7} {'ACTUAL':>7} {'OVER/UND':>9} "
-        f"{'HOLDS':<7} LONGEST",
+        "SEGMENTS (OVER: actual length against planned, + over, - under)",
+        f"  {'SEGMENT':<16} {'PLANNED':<8} {'ACTUAL':<8} {'LENGTH':>7} {'ACTUAL':>7} {'OVER':>9} {'HOLDS':<7} LONGEST",
     ]
     for s in report.segments:
         planned = time_of_day(s.planned_tod_ns) if s.planned_tod_ns is not None else "-"
