@@ -11,6 +11,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from showcall.report.fmt import micros
+
 LATE_PROBLEM_US = 1000.0
 """A send later than this marks its cue as a problem: over the 2 ms p99.9 promise's half, and three MIDI byte times."""
 
@@ -112,7 +114,7 @@ class CueReport:
             reasons = sorted({r.reason for r in self.refusals})
             out.append(f"{len(self.refusals)} refused: {'; '.join(reasons)}")
         if self.late is not None and self.late.max > LATE_PROBLEM_US:
-            out.append(f"late: max {self.late.max:.0f} µs")
+            out.append(f"late: max {micros(self.late.max)}")
         if self.fires and not self.planned:
             out.append("not in the show file")
         return out

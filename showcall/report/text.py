@@ -94,7 +94,10 @@ def _show(report: ShowReport) -> list[str]:
     out.extend(_field("Outages", f"{outages} (below)" if outages else "none"))
     timing = report.timing
     cores = "; ".join(
-        f"{c.mode}, {c.priority}" + (" (real-time)" if c.realtime else " (not real-time)") for c in timing.cores
+        f"{c.mode}, {c.priority}"
+        + (" (real-time)" if c.realtime else " (not real-time)")
+        + (f": {'; '.join(c.notes)}" if c.notes else "")
+        for c in timing.cores
     )
     lateness = timing.late
     figures = "no sends"
@@ -150,14 +153,14 @@ def _cues(report: ShowReport, all_cues: bool) -> list[str]:
         title = f"CUES ({len(latest)} fired last and {problems} with a problem, of {len(cues)}; --all for every cue)"
     out = [
         fit(title, WIDTH),
-        f"  {'CUE':<10} {'FIRED BY':<10} {'GO>WIRE':>7} {'SENT':>5} {'FAIL':>4} {'p50':>6} {'p99':>6} {'MAX':>6}",
+        f"  {'CUE':<11} {'FIRED BY':<13} {'GO>WIRE':>7} {'SENT':>5} {'FAIL':>4} {'p50':>6} {'p99':>6} {'MAX':>6}",
     ]
     for cue in shown:
         late = cue.late
         wire = micros(cue.go_to_wire_us) if cue.go_to_wire_us is not None else "-"
         p50, p99, top = (micros(late.p50), micros(late.p99), micros(late.max)) if late else ("-", "-", "-")
         out.append(
-            f"  {fit(cue.name, 10):<10} {fit(_fired_by(cue), 10):<10} {wire:>7} {cue.sends:>5} "
+            f"  {fit(cue.name, 11):<11} {fit(_fired_by(cue), 13):<13} {wire:>7} {cue.sends:>5} "
             f"{len(cue.failed_sends):>4} {p50:>6} {p99:>6} {top:>6}"
         )
         for problem in cue.problems:
@@ -184,12 +187,16 @@ def _outages(report: ShowReport) -> list[str]:
         cues = ", ".join(names.get(c, c) for c in o.cues[:6]) + (", ..." if len(o.cues) > 6 else "")
         if o.reported:
             text = f"{o.device}: {o.status} {clock(o.start_ns)} to {until}" + (f": {o.detail}" if o.detail else "")
-            text += f"; {o.failed_sends} sends failed ({cues})" if o.failed_sends else "; no send failed"
+            text += f"; {_sends(o.failed_sends)} failed ({cues})" if o.failed_sends else "; no send failed"
         else:
-            text = f"{o.device}: {o.failed_sends} sends failed {clock(o.start_ns)} to {until} ({cues}): {o.detail}"
+            text = f"{o.device}: {_sends(o.failed_sends)} failed {clock(o.start_ns)} to {until} ({cues}): {o.detail}"
             text += " (no status change logged)"
         out.extend(_wrap(text, "  "))
     return out
+
+
+def _sends(count: int) -> str:
+    return f"{count} send{'s' * (count != 1)}"
 
 
 def _errors(report: ShowReport) -> list[str]:
