@@ -52,7 +52,11 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
 
 def report(*args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "showcall", "report", *map(str, args)], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "showcall", "report", *map(str, args)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -120,6 +124,7 @@ def console_messages(page: Path, tmp_path: Path) -> tuple[str, str]:
             "--dump-dom",
             page.as_uri(),
         ],
+        check=False,
         capture_output=True,
         text=True,
         timeout=120,

@@ -142,7 +142,8 @@ def test_a_known_event_without_a_field_the_report_needs_is_an_error_naming_it(
         ('{"event": "boot", "mono_ns": 5}\n', "damaged.jsonl: not a showcall event log (no 'loaded' event)"),
         (
             '{"event": "go", "mono_ns": 5, "cue": "1", "source": "operator", "fire_ns": 5}\n',
-            "damaged.jsonl:1: a 'go' event before any 'loaded' event: not a whole log (the start of the run is missing)",
+            "damaged.jsonl:1: a 'go' event before any 'loaded' event: not a whole log "
+            "(the start of the run is missing)",
         ),
     ],
     ids=["yaml", "binary", "empty", "blank", "no-loaded", "no-start"],

@@ -87,7 +87,7 @@ def test_the_text_report_of_a_known_run(scenario: tuple[Path, Path], capsys: pyt
 
 
 def test_the_json_report_of_a_known_run(scenario: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
-    show, log = scenario
+    _, log = scenario
     status, out, err = showcall(capsys, log, "--json")
     assert (status, err) == (0, "")
     data = json.loads(out)
@@ -141,7 +141,7 @@ def test_the_json_report_of_a_known_run(scenario: tuple[Path, Path], capsys: pyt
 def test_newer_event_kinds_and_fields_are_ignored(
     scenario: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    show, log = scenario
+    _, log = scenario
     before = json.loads(showcall(capsys, log, "--json")[1])
     lines = log.read_text().splitlines()
     newer = []
@@ -166,7 +166,7 @@ def test_newer_event_kinds_and_fields_are_ignored(
 
 
 def test_runs_are_listed_and_picked(scenario: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
-    show, log = scenario
+    _, log = scenario
     one = log.read_text()
     log.write_text(one + one.replace('"reason":"complete"', '"reason":"quit"'))
     status, out, err = showcall(capsys, log, "--runs")
@@ -203,7 +203,7 @@ def test_a_show_file_that_cannot_be_loaded_is_said_and_the_log_still_reported(
 def test_the_html_report_is_one_file_with_both_plots(
     scenario: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    show, log = scenario
+    _, log = scenario
     page = log.with_suffix(".html")
     assert showcall(capsys, log, "--html", page)[0] == 0
     html = page.read_text()
