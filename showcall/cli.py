@@ -26,6 +26,7 @@ BENCHMARKS = {
     "console": "the console on a 10,000-cue show: GO key to screen, the core's lateness while it draws",
     "sim": "simulator throughput over UDP and TCP",
     "web": "engine events to the browser views with many browsers, and what they cost the show",
+    "report": "`showcall report` on a 10,000-cue log against its 2 s target",
 }
 """`showcall bench NAME`: the module `showcall.bench.NAME` (with `add_arguments`, which sets the description,
 and `run`) is imported only when that benchmark runs or shows its --help; here only the line `bench --help` lists."""

@@ -41,10 +41,12 @@ class _Fields:
 
     def get(self, line: Line, name: str, types: tuple[type, ...], default: Any = ...) -> Any:
         value = line.event.get(name, default)
-        if value is ... or not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-            want = "a whole number" if types == _INT else "a number" if types == _NUM else "a string"
-            raise LogReadError(f"{self.log}:{line.number}: a {line.kind!r} event without {want} in {name!r}")
-        return value
+        if type(value) in types:  # exact types: JSON gives nothing else, and a bool is not a number here
+            return value
+        if value is not ... and value is default:
+            return value
+        want = "a whole number" if types == _INT else "a number" if types == _NUM else "a string"
+        raise LogReadError(f"{self.log}:{line.number}: a {line.kind!r} event without {want} in {name!r}")
 
 
 def time_of_day_ns(wall_ns: int) -> int:
@@ -103,12 +105,13 @@ class _Folder:
             "standby": self.on_standby,
             "device": self.on_device,
         }
+        last = 0
         for line in [loaded, *self.run.lines]:
-            kind = line.kind
+            kind = line.event["event"]
             if kind == "loaded":
                 offset = f.get(line, "wall_ns", _INT) - line.event["mono_ns"]
             at = line.event["mono_ns"] + offset
-            self.last_ns = max(self.last_ns, at)
+            last = max(last, at)
             handler = handlers.get(kind)
             if handler is not None:
                 handler(line, at, offset)
@@ -140,6 +143,7 @@ class _Folder:
                 self.resets += 1
             elif kind == "end":
                 self.ended = str(line.event.get("reason", "")) or "complete"
+        self.last_ns = last
         return self.finish(runs, outline_note)
 
     # ---- events -------------------------------------------------------------------------------

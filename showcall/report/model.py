@@ -43,6 +43,8 @@ class Lateness:
         """The figures of `values` (any order); None when there are none."""
         if not values:
             return None
+        if len(values) == 1:  # most cues send one message: no percentile to take
+            return cls(1, values[0], values[0], values[0], values[0])
         ordered = sorted(values)
         return cls(
             len(ordered),

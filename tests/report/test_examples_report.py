@@ -46,6 +46,7 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
         for run in runs:
             if run.process.poll() is None:
                 run.process.kill()
+            run.close()
     assert statuses == {show.stem: 0 for show in SHOWS}
     yield {run.show.stem: run.log for run in runs}
 

@@ -33,6 +33,12 @@ class Rehearsal:
     cue_order: list[str]
     gos_sent: int = 0
 
+    def close(self) -> None:
+        """Close the pipes to the process (after it has ended)."""
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None:
+                pipe.close()
+
     def finish(self, timeout_s: float) -> int:
         """Drive the run until it exits (see module docstring); returns its exit status."""
         lines: queue.Queue[str | None] = queue.Queue()
