@@ -4,7 +4,7 @@
 `--auto` GOes manual cues by itself, but `at` cues wait for their time of day (hours away when a
 09:00 show is rehearsed at night) and timecode cues the playhead has passed wait for their frame. So
 this plays the caller who does not wait for the clock: when nothing but device feedback has happened
-for STALL_S, it sends `go` (after `standby ID` of the first cue not yet fired, when the playhead is
+for STALL_S once the show is up, it sends `go` (after `standby ID` of the first cue not yet fired, when the playhead is
 past the end). Some of those GOs are refused (go_guard, end of show): that is in the log, as it would be.
 """
 
@@ -53,13 +53,14 @@ class Rehearsal:
         threading.Thread(target=pump, daemon=True).start()
         deadline = time.monotonic() + timeout_s
         standby: str | None = None
+        started = False  # no GO before the show is up: one sent while it loads waits, then meets go_guard
         fired: set[str] = set()
         last = time.monotonic()
         while time.monotonic() < deadline:
             try:
                 line = lines.get(timeout=0.2)
             except queue.Empty:
-                if time.monotonic() - last > STALL_S:
+                if started and time.monotonic() - last > STALL_S:
                     left = [c for c in self.cue_order if c not in fired]
                     if standby is None and left:
                         self.process.stdin.write(f"standby {left[0]}\n")
@@ -74,7 +75,7 @@ class Rehearsal:
             if event["event"] != "feedback":  # devices report progress every second: not the show moving
                 last = time.monotonic()
             if event["event"] == "standby":
-                standby = event["cue"]
+                standby, started = event["cue"], True
             elif event["event"] == "go":
                 fired.add(event["cue"])
         self.process.kill()
