@@ -9,6 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from showcall.report.outline import ShowOutline
 
 DESCRIPTION = (
     "The post-show report from an event log: each segment planned against actual, each cue's trigger, "
@@ -34,11 +38,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--all", action="store_true", help="list every cue, not just the latest and the problems")
 
 
+def _plan(log: Path, loaded: dict[str, Any], show: Path | None) -> tuple[ShowOutline | None, str, str]:
+    """What to measure the run against: (outline, why there is none, where it came from).
+
+    `--show FILE` if given; else the show as it ran, kept beside the log; else the show file at the
+    path the run logged, as it is now (a run from before shows were kept, or a kept copy lost).
+    """
+    from showcall.report.outline import kept_outline, load_outline
+
+    if show is not None:
+        outline, note = load_outline(show)
+        return outline, note, f"the show file {show} (--show)"
+    digest = loaded.get("digest")
+    kept_note = ""
+    if isinstance(digest, str) and digest:
+        outline, kept_note = kept_outline(log, digest)
+        if outline is not None:
+            return outline, "", "the show as it ran (kept beside the log)"
+    logged = loaded.get("path")
+    if not isinstance(logged, str) or not logged:
+        return None, kept_note or "the run logged no show file", ""
+    if kept_note:  # a damaged kept copy: said, then the show file stands in for it
+        print(f"showcall: warning: {kept_note}: measuring against the show file instead", file=sys.stderr)
+    outline, note = load_outline(Path(logged))
+    return outline, note, "the show file as it is now (no copy of the show as it ran)" if outline else ""
+
+
 def run(args: argparse.Namespace) -> int:
     """Read the log, report the chosen run; see the module docstring for exit statuses."""
     from showcall.report.fold import build_report
     from showcall.report.logfile import read_event_log
-    from showcall.report.outline import load_outline
     from showcall.report.runs import render_runs
 
     read = read_event_log(args.log)
@@ -53,13 +82,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"showcall: {args.log} has {count} run{'s' * (count != 1)}: --run must be 1 to {count}", file=sys.stderr)
         return 2
     chosen = read.runs[number - 1]
-    show = args.show
-    if show is None:
-        logged = chosen.loaded.event.get("path")
-        show = Path(logged) if isinstance(logged, str) and logged else None
-    outline, note = load_outline(show) if show is not None else (None, "the run logged no show file path")
+    outline, note, plan_from = _plan(args.log, chosen.loaded.event, args.show)
     report = build_report(str(args.log), chosen, count, outline, note)
     report.warnings = read.warnings
+    report.plan_from = plan_from
     if note:
         print(f"showcall: {note}: the report says what the log alone tells", file=sys.stderr)
     if outline is not None and outline.title != report.title:

@@ -18,7 +18,6 @@ from showcall.report.model import (
     CueReport,
     FailedSend,
     HoldReport,
-    Lateness,
     Outage,
     Refusal,
     SegmentReport,
@@ -27,6 +26,7 @@ from showcall.report.model import (
     TimingReport,
 )
 from showcall.report.outline import ShowOutline
+from showcall.stats import summarize
 
 _INT = (int,)
 _NUM = (int, float)
@@ -233,7 +233,7 @@ class _Folder:
             start, reason = self.open_hold
             self.holds.append(HoldReport(start, end - start, reason, None, False))
         for cue in self.cues.values():
-            cue.late = Lateness.of(cue.late_us)
+            cue.late = summarize(cue.late_us)
             wires = [
                 (sent - fire) / 1000
                 for (fire, _), sent in zip(cue.fires, self.first_sent.get(cue.id, []), strict=True)
@@ -348,7 +348,7 @@ class _Folder:
     def timing(self) -> TimingReport:
         return TimingReport(
             cores=self.cores,
-            late=Lateness.of(self.late),
+            late=summarize(self.late),
             over_promise=sum(1 for v in self.late if v > PROMISE_P99_US),
             over_problem=sum(1 for v in self.late if v > LATE_PROBLEM_US),
             early=sum(1 for v in self.late if v < 0),

@@ -68,7 +68,9 @@ def render_html(report: ShowReport) -> str:
         f"{date_time(report.loaded_ns)}; "
         + (f"ended: {_e(report.ended)}" if report.ended else "no end logged (crashed, killed or still running)")
         + (f"; resumed {report.resumed}× after a crash" if report.resumed else "")
-        + f". Show file: {_e(report.show_path)}</p>",
+        + f". Show file: {_e(report.show_path)}"
+        + (f"; measured against {_e(report.plan_from)}" if report.plan_from else "")
+        + ".</p>",
     ]
     for warning in [*report.warnings, *([report.outline_note] if report.outline_note else [])]:
         parts.append(f'<p class="warn">{_e(warning)}</p>')
@@ -150,7 +152,7 @@ def _facts(report: ShowReport) -> str:
         rows.append(
             (
                 "Lateness",
-                f"{lateness.count} sends: p50 {micros(lateness.p50)}, p99 {micros(lateness.p99)}, "
+                f"{lateness.n} sends: p50 {micros(lateness.p50)}, p99 {micros(lateness.p99)}, "
                 f"p99.9 {micros(lateness.p999)}, max {micros(lateness.max)}; "
                 f"{timing.over_promise} over {micros(PROMISE_P99_US)}"
                 + (f"; {timing.early} early" if timing.early else ""),

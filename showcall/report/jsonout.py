@@ -10,15 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 from showcall.report.fmt import time_of_day
-from showcall.report.model import LATE_PROBLEM_US, PROMISE_P99_US, CueReport, Lateness, SegmentReport, ShowReport
+from showcall.report.model import LATE_PROBLEM_US, PROMISE_P99_US, CueReport, SegmentReport, ShowReport
+from showcall.stats import Summary
 
 SHAPE = 1
 
 
-def _late(late: Lateness | None) -> dict[str, Any] | None:
+def _late(late: Summary | None) -> dict[str, Any] | None:
     if late is None:
         return None
-    return {"count": late.count, "p50": late.p50, "p99": late.p99, "p999": late.p999, "max": late.max}
+    return {"count": late.n, "p50": late.p50, "p99": late.p99, "p999": late.p999, "max": late.max}
 
 
 def _cue(c: CueReport) -> dict[str, Any]:
@@ -88,6 +89,7 @@ def report_json(report: ShowReport) -> dict[str, Any]:
             "ended": report.ended or None,
             "last_event_wall_ns": report.last_ns,
             "show_file_note": report.outline_note or None,
+            "measured_against": report.plan_from or None,
         },
         "totals": {
             "started_wall_ns": report.started_ns,

@@ -7,52 +7,16 @@ Over/under is positive when the show ran behind the plan ("over") and negative w
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from showcall.report.fmt import micros
+from showcall.stats import Summary
 
 LATE_PROBLEM_US = 1000.0
 """A send later than this marks its cue as a problem: over the 2 ms p99.9 promise's half, and three MIDI byte times."""
 
 PROMISE_P99_US = 250.0
 """design.md §7: sends land p99 <= 250 µs after their deadlines; the report counts the sends past it."""
-
-
-def percentile(sorted_values: Sequence[float], fraction: float) -> float:
-    """The nearest-rank percentile of sorted values (`fraction` 0.5 for p50, 1 the max): the value at rank
-    ceil(fraction * n), counting from 1, so every figure is one that was measured (no interpolation)."""
-    # Rounded first so 0.7 * 10 (7.000000000000001) does not skip a rank.
-    rank = math.ceil(round(fraction * len(sorted_values), 6))
-    return sorted_values[min(max(rank, 1), len(sorted_values)) - 1]
-
-
-@dataclass(frozen=True, slots=True)
-class Lateness:
-    """How late a set of sends left, in µs after their deadlines (nearest-rank percentiles)."""
-
-    count: int
-    p50: float
-    p99: float
-    p999: float
-    max: float
-
-    @classmethod
-    def of(cls, values: Sequence[float]) -> Lateness | None:
-        """The figures of `values` (any order); None when there are none."""
-        if not values:
-            return None
-        if len(values) == 1:  # most cues send one message: no percentile to take
-            return cls(1, values[0], values[0], values[0], values[0])
-        ordered = sorted(values)
-        return cls(
-            len(ordered),
-            percentile(ordered, 0.5),
-            percentile(ordered, 0.99),
-            percentile(ordered, 0.999),
-            ordered[-1],
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +54,7 @@ class CueReport:
     sources: dict[str, int] = field(default_factory=dict)
     sends: int = 0
     late_us: list[float] = field(default_factory=list)
-    late: Lateness | None = None
+    late: Summary | None = None
     go_to_wire_us: float | None = None  # the worst firing's: its first send's sent time minus its fire time
     failed_sends: list[FailedSend] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # `failed` events' reasons
@@ -184,7 +148,7 @@ class TimingReport:
     """The timing core's starts and the lateness of every send of the run."""
 
     cores: list[TimingCore]
-    late: Lateness | None
+    late: Summary | None
     over_promise: int  # sends later than PROMISE_P99_US
     over_problem: int  # sends later than LATE_PROBLEM_US
     early: int  # sends before their deadline: never expected
@@ -220,6 +184,7 @@ class ShowReport:
     outages: list[Outage]
     timing: TimingReport
     warnings: list[str] = field(default_factory=list)
+    plan_from: str = ""  # what the run was measured against, in words ("" when nothing)
 
     @property
     def over_ns(self) -> int | None:

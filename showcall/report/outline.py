@@ -1,8 +1,10 @@
 """Provides what the show file planned, as the report needs it: segments with their planned times, and
 each cue's department, label, trigger and segment.
 
-The show is read and validated (packs expanded) but not compiled: the report needs no wire bytes, and
-compiling a 10,000-cue show would cost a quarter of a second for nothing.
+A run's show is kept beside its log (showcall.diff.store, named by the digest in its `loaded` event), so the
+report measures a run against the show as it ran, even after the file changed. A show file (`--show`, or
+the logged path when nothing was kept) is read and validated (packs expanded) but not compiled: the report
+needs no wire bytes, and compiling a 10,000-cue show would cost a quarter of a second for nothing.
 """
 
 from __future__ import annotations
@@ -79,6 +81,21 @@ def outline_of(show: Show, path: str) -> ShowOutline:
         for c in show.all_cues()
     }
     return ShowOutline(show.info.title, path, anchor, segments, cues)
+
+
+def kept_outline(log: Path, digest: str) -> tuple[ShowOutline | None, str]:
+    """The outline of the show a run ran, as kept beside its log (named by the `loaded` event's digest), or
+    None and why not ("" when none was kept: a run from before shows were kept)."""
+    from showcall.diff import kept_path, read_kept
+    from showcall.errors import KeptShowError
+
+    try:
+        record = read_kept(log, digest)
+    except KeptShowError as exc:
+        return None, str(exc)
+    if record is None:
+        return None, ""
+    return outline_of(record.show, str(kept_path(log, digest))), ""
 
 
 def load_outline(path: Path) -> tuple[ShowOutline | None, str]:

@@ -24,6 +24,8 @@ def render_text(report: ShowReport, *, all_cues: bool = False) -> str:
     resumed = f", resumed {report.resumed}x after a crash" if report.resumed else ""
     out.append(f"loaded {date_time(report.loaded_ns)}{resumed}; {ended}")
     out.append(fit(f"show file: {report.show_path}", WIDTH))
+    if report.plan_from:
+        out.append(fit(f"measured against {report.plan_from}", WIDTH))
     if report.outline_note:
         out.extend(_wrap(f"{report.outline_note}: the report says what the log alone tells (no segments)", "  "))
     out.append("")
@@ -103,7 +105,7 @@ def _show(report: ShowReport) -> list[str]:
     figures = "no sends"
     if lateness is not None:
         figures = (
-            f"{lateness.count} sends late p50 {micros(lateness.p50)}, p99 {micros(lateness.p99)}, "
+            f"{lateness.n} sends late p50 {micros(lateness.p50)}, p99 {micros(lateness.p99)}, "
             f"p99.9 {micros(lateness.p999)}, max {micros(lateness.max)}; {timing.over_promise} over "
             f"{micros(PROMISE_P99_US)}" + (f"; {timing.early} EARLY" if timing.early else "")
         )

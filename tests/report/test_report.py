@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from showcall.cli import main
+from showcall.diff import keep_show, kept_path, record_show
 from showcall.report.fold import histogram
-from showcall.report.model import percentile
+from showcall.showfile import load_show
 
 from support.report_scenario import S, write
 
@@ -21,6 +22,7 @@ Scenario
 run 1 of 1 in {log}
 loaded 2026-03-14 09:00:00; ended: complete
 show file: {show}
+measured against the show file as it is now (no copy of the show as it ran)
 
 THE SHOW
   Started     09:00:05, planned 09:00:00: 5.00s late
@@ -200,6 +202,37 @@ def test_a_show_file_that_cannot_be_loaded_is_said_and_the_log_still_reported(
     assert err == f"showcall: the show file {missing} is not there: the report says what the log alone tells\n"
 
 
+def test_a_run_is_measured_against_its_show_as_kept_beside_the_log(
+    scenario: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    show, log = scenario
+    loaded = load_show(show)
+    assert loaded.plan is not None and loaded.sources is not None
+    record = record_show(loaded.plan, loaded.sources)
+    keep_show(log, record)
+    lines = log.read_text().splitlines()
+    first = json.loads(lines[0])
+    lines[0] = json.dumps(first | {"digest": record.digest})
+    log.write_text("\n".join(lines) + "\n")
+    show.write_text(show.read_text().replace("title: Open", "title: Opening").replace("duration: 1m", "duration: 2m"))
+
+    status, out, err = showcall(capsys, log)
+    assert (status, err) == (0, "")
+    assert out.splitlines()[4] == "measured against the show as it ran (kept beside the log)"
+    assert "  Open             09:00:00 09:00:05    1:00    1:10    +10.0s" in out
+    status, out, err = showcall(capsys, log, "--show", show)  # the file as it is now, when asked for
+    assert out.splitlines()[4] == f"measured against the show file {show} (--show)"
+    assert "  Opening          09:00:00 09:00:05    2:00    1:10    -50.0s" in out
+
+    kept_path(log, record.digest).write_text("{not json")
+    status, out, err = showcall(capsys, log)
+    assert status == 0
+    assert err.startswith(f"showcall: warning: {kept_path(log, record.digest)}: ")
+    assert err.endswith(": measuring against the show file instead\n")
+    assert out.splitlines()[4] == "measured against the show file as it is now (no copy of the show as it ran)"
+    assert "  Opening          09:00:00" in out
+
+
 def test_the_html_report_is_one_file_with_both_plots(
     scenario: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -211,12 +244,6 @@ def test_the_html_report_is_one_file_with_both_plots(
     assert '<rect class="hold"' in html  # the hold is shaded on the over/under plot
     assert "<title>2µs–5µs: 0 sends</title>" in html and "<title>1.0ms–2.0ms: 0 sends</title>" in html
     assert "<title>2.0ms–5.0ms: 1 sends</title>" in html
-
-
-def test_percentiles_are_nearest_rank() -> None:
-    values = [5.0, 10.0, 300.0, 2000.0]
-    assert [percentile(values, f) for f in (0.0, 0.25, 0.5, 0.51, 0.75, 0.99, 1.0)] == [5, 5, 10, 300, 300, 2000, 2000]
-    assert percentile([float(v) for v in range(1, 11)], 0.7) == 7.0  # 0.7 * 10 is 7.000000000000001
 
 
 def test_lateness_bins_are_1_2_5_per_decade() -> None:

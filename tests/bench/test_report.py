@@ -10,8 +10,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from showcall.bench.report import synthetic_events
-from showcall.showgen import write_synthetic_show
+from showcall.bench.report import write_log
+from showcall.bench.showgen import write_synthetic_show
 
 SECONDS = r"\d+\.\d{3} s"
 
@@ -29,17 +29,26 @@ def test_a_tiny_run_prints_every_figure(tmp_path: Path) -> None:
     assert re.fullmatch(
         r"A synthesised log of a 40-cue run: [\d,]+ events, \d+\.\d MiB \(synthetic-40\.jsonl\)", lines[0]
     )
-    for line, label in zip(lines[2:5], ("text", "--json", "--html"), strict=True):
+    for line, label in zip(lines[2:6], ("text", "--show", "--json", "--html"), strict=True):
         assert re.fullmatch(rf"  {re.escape(label)} +{SECONDS}  \(CPU +{SECONDS}\)", line)  # no verdict under 10,000
-    assert lines[5].startswith("Machine: ")
+    assert lines[6].startswith("Machine: ")
     assert (tmp_path / "r.html").read_text().startswith("<!doctype html>")
+
+
+def test_json_has_every_run_of_every_figure() -> None:
+    result = showcall("bench", "report", "--cues", "20", "--runs", "2", "--json")
+    assert (result.returncode, result.stderr) == (0, "")
+    data = json.loads(result.stdout)
+    assert list(data["figures"]) == ["text", "--show", "--json", "--html"]
+    assert all(len(figure["samples"]) == 2 for figure in data["figures"].values())
+    assert data["met"] is None  # a verdict only for the 10,000 cues the target is about
 
 
 def test_the_synthesised_log_reads_back_with_what_it_was_made_of(tmp_path: Path) -> None:
     show = write_synthetic_show(tmp_path / "show.yaml", 600)
     log = tmp_path / "run.jsonl"
-    events = [e.to_dict() for e in synthetic_events(show)]
-    log.write_text("".join(json.dumps(e) + "\n" for e in events))
+    write_log(show, log)
+    events = [json.loads(line) for line in log.read_text().splitlines()]
     result = showcall("report", str(log), "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
@@ -47,4 +56,5 @@ def test_the_synthesised_log_reads_back_with_what_it_was_made_of(tmp_path: Path)
     assert data["totals"]["by_source"] == dict(gos) and sum(gos.values()) == 600
     assert data["totals"]["sends"] == sum(1 for e in events if e["event"] == "sent")
     assert data["totals"]["failed_sends"] == sum(1 for e in events if e["event"] == "send_failed") > 0
+    assert data["show"]["measured_against"] == "the show as it ran (kept beside the log)"
     assert data["totals"]["holds"] == 1 and [o["device"] for o in data["outages"]] == ["snd"]
