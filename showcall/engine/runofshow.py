@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from showcall.compile.plan import Plan
 from showcall.engine.snapshot import ClockSnapshot, SegmentClock
+from showcall.model.show import planned_segments
 from showcall.model.times import DAY_NS, show_relative
 
 
@@ -41,23 +42,7 @@ class PlannedTimes:
 
 def planned_times(plan: Plan) -> PlannedTimes:
     """Planned times from the show's `start` and each segment's hard `start` or the end of the one before."""
-    segments = plan.show.segments
-    planned: list[tuple[int | None, int | None]] = []
-    start = plan.show.info.start.ns if plan.show.info.start is not None else None
-    anchor = start
-    cursor: int | None = 0
-    for segment in segments:
-        offset: int | None
-        if segment.start is not None:
-            offset = show_relative(segment.start.ns, start) if start is not None else None
-            if start is None and cursor == 0 and not planned:
-                anchor = segment.start.ns
-                offset = 0
-        else:
-            offset = cursor
-        duration = segment.duration.ns if segment.duration is not None else None
-        planned.append((offset, duration))
-        cursor = offset + duration if offset is not None and duration is not None else None
+    anchor, planned = planned_segments(plan.show)
     return PlannedTimes(anchor, tuple(planned))
 
 

@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from showcall.model.base import Frozen
-from showcall.model.times import Duration, FrameRate, Timecode, TimeOfDay
+from showcall.model.times import Duration, FrameRate, Timecode, TimeOfDay, show_relative
 
 CUE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 DEPT_PATTERN = r"^[A-Z][A-Z0-9_]*$"
@@ -411,6 +411,30 @@ class Show(Frozen):
         if self.segments:
             return [cue for segment in self.segments for cue in segment.cues]
         return list(self.cues)
+
+
+def planned_segments(show: Show) -> tuple[int | None, list[tuple[int | None, int | None]]]:
+    """The run of show's plan: the planned start's time of day (ns; the show's `start`, else its first
+    segment's hard start, else None) and each segment's planned (offset from it, duration), None where unknown.
+
+    The console's clocks (engine.runofshow) and the post-show report (showcall.report) both measure against this."""
+    planned: list[tuple[int | None, int | None]] = []
+    start = show.info.start.ns if show.info.start is not None else None
+    anchor = start
+    cursor: int | None = 0
+    for segment in show.segments:
+        offset: int | None
+        if segment.start is not None:
+            offset = show_relative(segment.start.ns, start) if start is not None else None
+            if start is None and cursor == 0 and not planned:
+                anchor = segment.start.ns
+                offset = 0
+        else:
+            offset = cursor
+        duration = segment.duration.ns if segment.duration is not None else None
+        planned.append((offset, duration))
+        cursor = offset + duration if offset is not None and duration is not None else None
+    return anchor, planned
 
 
 class ShowFile(Frozen):

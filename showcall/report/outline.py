@@ -12,9 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from showcall.engine.runofshow import planned_segments
 from showcall.loader.show import read_show
-from showcall.model.show import After, At, AtTimecode, Follow, Show, WaitAction
+from showcall.model.show import After, At, AtTimecode, Follow, Show, WaitAction, planned_segments
 
 
 @dataclass(frozen=True, slots=True)
