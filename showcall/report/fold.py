@@ -10,7 +10,7 @@ import bisect
 import time
 from typing import Any
 
-from showcall.model.times import NS_PER_S, show_relative
+from showcall.model.times import DAY_NS, NS_PER_S, show_relative
 from showcall.report.logfile import Line, LogReadError, Run
 from showcall.report.model import (
     LATE_PROBLEM_US,
@@ -49,6 +49,42 @@ class _Fields:
         raise LogReadError(f"{self.log}:{line.number}: a {line.kind!r} event without {want} in {name!r}")
 
 
+class _Timeline:
+    """Maps the log's monotonic times onto the report's time line: wall time; or, on a rehearsal clock
+    (`loaded` says `clock: "rehearsal"`), the show clock's time of day from the `show_tod_ns` each event
+    carries, placed on the day the run was loaded and run at its `speed`, so times of day are the show's
+    and lengths are show time (engine.md, "Rehearsing": a report is never fooled into reading show time
+    as real time, nor real time as show time)."""
+
+    def __init__(self, loaded: dict[str, Any], wall_offset: int) -> None:
+        self.offset = wall_offset
+        self.rehearsal = loaded.get("clock") == "rehearsal"
+        speed = loaded.get("speed", 1)
+        self.speed = speed if type(speed) is int and speed >= 1 else 1
+        wall = loaded["mono_ns"] + wall_offset
+        self.midnight = wall - time_of_day_ns(wall)
+        self.stamp: tuple[int, int] | None = None  # (mono_ns, its place on the time line)
+        self.last_tod: int | None = None
+        self.days = 0
+
+    def restamp(self, event: dict[str, Any]) -> None:
+        """Take the event's show clock reading, if it has one (only on a rehearsal clock)."""
+        tod = event.get("show_tod_ns")
+        if not self.rehearsal or type(tod) is not int:
+            return
+        if self.last_tod is not None and tod < self.last_tod - DAY_NS // 2:
+            self.days += 1  # the show clock passed midnight
+        self.last_tod = tod
+        self.stamp = (event["mono_ns"], self.midnight + self.days * DAY_NS + tod)
+
+    def __call__(self, mono_ns: int) -> int:
+        """Where the monotonic time `mono_ns` falls on the time line."""
+        if self.stamp is None:
+            return mono_ns + self.offset
+        mono, at = self.stamp
+        return at + (mono_ns - mono) * self.speed
+
+
 def time_of_day_ns(wall_ns: int) -> int:
     """The local time of day (ns after midnight) of a wall time, as the console's clock reads it."""
     local = time.localtime(wall_ns // NS_PER_S)
@@ -69,7 +105,8 @@ class _Folder:
             for c in outline.cues.values():
                 self.cues[c.id] = CueReport(c.id, c.dept, c.label, c.segment, c.trigger, planned=True)
         self.fires: list[tuple[int, str]] = []  # every GO in the run: (fire time, cue)
-        self.first_sent: dict[str, list[int | None]] = {}  # cue -> each firing's earliest send
+        # cue -> each firing's (fire, earliest send), monotonic: GO-to-wire is real time, whatever the clock
+        self.first_sent: dict[str, list[tuple[int, int | None]]] = {}
         self.holds: list[HoldReport] = []
         self.open_hold: tuple[int, str] | None = None
         self.panics: list[tuple[int, tuple[str, ...]]] = []
@@ -94,7 +131,7 @@ class _Folder:
     def report(self, runs: int, outline_note: str) -> ShowReport:
         loaded = self.run.loaded
         f = self.f
-        offset = f.get(loaded, "wall_ns", _INT) - loaded.event["mono_ns"]
+        timeline = self.timeline = _Timeline(loaded.event, f.get(loaded, "wall_ns", _INT) - loaded.event["mono_ns"])
         handlers = {
             "go": self.on_go,
             "sent": self.on_sent,
@@ -109,12 +146,13 @@ class _Folder:
         for line in [loaded, *self.run.lines]:
             kind = line.event["event"]
             if kind == "loaded":
-                offset = f.get(line, "wall_ns", _INT) - line.event["mono_ns"]
-            at = line.event["mono_ns"] + offset
+                timeline.offset = f.get(line, "wall_ns", _INT) - line.event["mono_ns"]
+            timeline.restamp(line.event)
+            at = timeline(line.event["mono_ns"])
             last = max(last, at)
             handler = handlers.get(kind)
             if handler is not None:
-                handler(line, at, offset)
+                handler(line, at)
             elif kind == "hold":
                 if self.open_hold is None:
                     self.open_hold = (at, str(line.event.get("reason", "")))
@@ -148,17 +186,18 @@ class _Folder:
 
     # ---- events -------------------------------------------------------------------------------
 
-    def on_go(self, line: Line, at: int, offset: int) -> None:
+    def on_go(self, line: Line, at: int) -> None:
         f = self.f
         cue = self.cue(f.get(line, "cue", _STR), line)
         source = f.get(line, "source", _STR)
-        fire = f.get(line, "fire_ns", _INT, line.event["mono_ns"]) + offset
+        fire_mono = f.get(line, "fire_ns", _INT, line.event["mono_ns"])
+        fire = self.timeline(fire_mono)
         cue.fires.append((fire, source))
         cue.sources[source] = cue.sources.get(source, 0) + 1
         self.fires.append((fire, cue.id))
-        self.first_sent.setdefault(cue.id, []).append(None)
+        self.first_sent.setdefault(cue.id, []).append((fire_mono, None))
 
-    def on_sent(self, line: Line, at: int, offset: int) -> None:
+    def on_sent(self, line: Line, at: int) -> None:
         event = line.event
         cue_id: Any = event.get("cue")
         late: Any = event.get("late_us")
@@ -170,15 +209,15 @@ class _Folder:
             f.get(line, "device", _STR)
         cue = self.cue(cue_id, line)
         late = float(late)
-        sent += offset
         cue.sends += 1
         cue.late_us.append(late)
         self.late.append(late)
         firsts = self.first_sent.get(cue.id)
-        if firsts and (firsts[-1] is None or sent < firsts[-1]):
-            firsts[-1] = sent  # reports may come out of order: the earliest is the first on the wire
+        if firsts and (firsts[-1][1] is None or sent < firsts[-1][1]):
+            # reports may come out of order: the earliest is the first on the wire (monotonic: real time)
+            firsts[-1] = (firsts[-1][0], sent)
 
-    def on_send_failed(self, line: Line, at: int, offset: int) -> None:
+    def on_send_failed(self, line: Line, at: int) -> None:
         f = self.f
         cue = self.cue(f.get(line, "cue", _STR), line)
         device = f.get(line, "device", _STR)
@@ -195,14 +234,14 @@ class _Folder:
         if cue.id not in outage.cues:
             outage.cues.append(cue.id)
 
-    def on_complete(self, line: Line, at: int, offset: int) -> None:
+    def on_complete(self, line: Line, at: int) -> None:
         self.cue(self.f.get(line, "cue", _STR), line).completed += 1
 
-    def on_failed(self, line: Line, at: int, offset: int) -> None:
+    def on_failed(self, line: Line, at: int) -> None:
         cue = self.cue(self.f.get(line, "cue", _STR), line)
         cue.failures.append(self.f.get(line, "reason", _STR))
 
-    def on_refused(self, line: Line, at: int, offset: int) -> None:
+    def on_refused(self, line: Line, at: int) -> None:
         f = self.f
         refusal = Refusal(at, f.get(line, "command", _STR), f.get(line, "reason", _STR), line.number)
         # a refusal is about the cue the caller was on: the one on standby then (else the last one fired)
@@ -212,11 +251,11 @@ class _Folder:
         else:
             self.errors.append((at, f"refused {refusal.command!r}: {refusal.reason}"))
 
-    def on_standby(self, line: Line, at: int, offset: int) -> None:
+    def on_standby(self, line: Line, at: int) -> None:
         cue = line.event.get("cue")
         self.playhead = cue if isinstance(cue, str) else None
 
-    def on_device(self, line: Line, at: int, offset: int) -> None:
+    def on_device(self, line: Line, at: int) -> None:
         f = self.f
         device, status = f.get(line, "device", _STR), f.get(line, "status", _STR)
         detail = str(line.event.get("detail", ""))
@@ -243,11 +282,7 @@ class _Folder:
             values = cue.late_us
             # most cues send one message: its figures need no sort (a tenth of the fold on 10,000 cues)
             cue.late = Summary(1, *values * 6) if len(values) == 1 else summarize(values)
-            wires = [
-                (sent - fire) / 1000
-                for (fire, _), sent in zip(cue.fires, self.first_sent.get(cue.id, []), strict=True)
-                if sent is not None
-            ]
+            wires = [(sent - fire) / 1000 for fire, sent in self.first_sent.get(cue.id, []) if sent is not None]
             cue.go_to_wire_us = max(wires, default=None)
         self.fires.sort()
         started = self.fires[0][0] if self.fires else None
@@ -291,6 +326,8 @@ class _Folder:
             resets=self.resets,
             outages=self.outages,
             timing=self.timing(),
+            rehearsal_speed=self.timeline.speed if self.timeline.rehearsal else None,
+            clock_note=str(loaded.get("clock_note", "")),
         )
 
     def segments(self, started: int | None, end: int, anchor: int | None) -> list[SegmentReport]:

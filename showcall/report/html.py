@@ -12,7 +12,7 @@ from html import escape
 from showcall.report.fmt import clock, date_time, duration, micros, over_under, signed, time_of_day
 from showcall.report.model import PROMISE_P99_US, CueReport, ShowReport
 from showcall.report.svg import histogram_svg, over_under_svg
-from showcall.report.text import LATEST
+from showcall.report.text import LATEST, rehearsal_clock
 
 CSS = """
 body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1f24}
@@ -72,6 +72,8 @@ def render_html(report: ShowReport) -> str:
         + (f"; measured against {_e(report.plan_from)}" if report.plan_from else "")
         + ".</p>",
     ]
+    if report.rehearsal_speed is not None:
+        parts.append(f'<p class="meta">{_e(rehearsal_clock(report)[0].upper() + rehearsal_clock(report)[1:])}.</p>')
     for warning in [*report.warnings, *([report.outline_note] if report.outline_note else [])]:
         parts.append(f'<p class="warn">{_e(warning)}</p>')
     parts.append("<h2>The show</h2>")

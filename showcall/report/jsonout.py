@@ -90,6 +90,11 @@ def report_json(report: ShowReport) -> dict[str, Any]:
             "last_event_wall_ns": report.last_ns,
             "show_file_note": report.outline_note or None,
             "measured_against": report.plan_from or None,
+            "clock": (
+                {"kind": "rehearsal", "speed": report.rehearsal_speed, "note": report.clock_note or None}
+                if report.rehearsal_speed is not None
+                else {"kind": "real", "speed": 1, "note": None}
+            ),
         },
         "totals": {
             "started_wall_ns": report.started_ns,

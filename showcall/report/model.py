@@ -185,6 +185,8 @@ class ShowReport:
     timing: TimingReport
     warnings: list[str] = field(default_factory=list)
     plan_from: str = ""  # what the run was measured against, in words ("" when nothing)
+    rehearsal_speed: int | None = None  # the run was on a rehearsal clock at this speed (None: the real clock)
+    clock_note: str = ""  # why showcall chose the rehearsal clock's time, when it did (the `loaded` event's)
 
     @property
     def over_ns(self) -> int | None:

@@ -26,6 +26,8 @@ def render_text(report: ShowReport, *, all_cues: bool = False) -> str:
     out.append(fit(f"show file: {report.show_path}", WIDTH))
     if report.plan_from:
         out.append(fit(f"measured against {report.plan_from}", WIDTH))
+    if report.rehearsal_speed is not None:
+        out.extend(_wrap(rehearsal_clock(report), ""))
     if report.outline_note:
         out.extend(_wrap(f"{report.outline_note}: the report says what the log alone tells (no segments)", "  "))
     out.append("")
@@ -41,6 +43,15 @@ def render_text(report: ShowReport, *, all_cues: bool = False) -> str:
             out.append(title)
             out.extend(lines)
     return "\n".join(line.rstrip() for line in out) + "\n"
+
+
+def rehearsal_clock(report: ShowReport) -> str:
+    """What a rehearsal clock means for the figures, in words."""
+    speed = f" at {report.rehearsal_speed}x speed" if report.rehearsal_speed != 1 else ""
+    return (
+        f"on a rehearsal clock{speed}: times of day are the show clock's and lengths are show time; holds, "
+        "GO-to-wire and lateness are real time" + (f" ({report.clock_note})" if report.clock_note else "")
+    )
 
 
 def _wrap(text: str, indent: str) -> list[str]:

@@ -15,7 +15,7 @@ from showcall.diff import keep_show, kept_path, record_show
 from showcall.report.fold import histogram
 from showcall.showfile import load_show
 
-from support.report_scenario import S, write
+from support.report_scenario import S, on_rehearsal_clock, write
 
 EXPECTED = """\
 Scenario
@@ -231,6 +231,37 @@ def test_a_run_is_measured_against_its_show_as_kept_beside_the_log(
     assert err.endswith(": measuring against the show file instead\n")
     assert out.splitlines()[4] == "measured against the show file as it is now (no copy of the show as it ran)"
     assert "  Opening          09:00:00" in out
+
+
+def test_a_run_on_a_rehearsal_clock_is_measured_in_show_time(
+    scenario: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    show, log = scenario
+    events = on_rehearsal_clock(str(show), speed=2)
+    log.write_text("".join(json.dumps(e) + "\n" for e in events))
+    status, out, err = showcall(capsys, log)
+    assert (status, err) == (0, "")
+    expected = EXPECTED.format(log=log, show=show).replace(
+        "loaded 2026-03-14 09:00:00; ended: complete\n",
+        "loaded 2026-03-14 03:00:00; ended: complete\n",
+    )
+    expected = expected.replace(
+        "(no copy of the show as it ran)\n",
+        "(no copy of the show as it ran)\n"
+        "on a rehearsal clock at 2x speed: times of day are the show clock's and lengths\n"
+        "  are show time; holds, GO-to-wire and lateness are real time (rehearsal clock\n"
+        "  starts at the planned start)\n",
+    )
+    # the one figure in real time that differs: the hold lasted 15 s of real time (30 s of show time)
+    expected = expected.replace("1, 30.0s in all", "1, 15.0s in all").replace("1 30.0s GFX 2", "1 15.0s GFX 2")
+    expected = expected.replace("09:00:20  30.0s in Open", "09:00:20  15.0s in Open")
+    assert out == expected
+    data = json.loads(showcall(capsys, log, "--json")[1])
+    assert data["show"]["clock"] == {
+        "kind": "rehearsal",
+        "speed": 2,
+        "note": "rehearsal clock starts at the planned start",
+    }
 
 
 def test_the_html_report_is_one_file_with_both_plots(

@@ -131,3 +131,32 @@ def write(folder: Path) -> tuple[Path, Path]:
     lines = [json.dumps(e, separators=(",", ":")) for e in events(str(show))]
     log.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return show, log
+
+
+def on_rehearsal_clock(show_path: str, speed: int) -> list[dict[str, Any]]:
+    """The same run on a rehearsal clock at `speed`, loaded at 03:00 real time: every moment is 1/speed as far
+    from the start in real (monotonic) time and carries the show clock's time of day (`show_tod_ns`); each
+    send's lateness and every hold's length stay real, as the engine keeps them (engine.md, "Rehearsing")."""
+
+    def real(mono: int) -> int:
+        return MONO + (mono - MONO) // speed
+
+    out = []
+    for event in events(show_path):
+        moved = dict(event, mono_ns=real(event["mono_ns"]), show_tod_ns=9 * 3600 * S + event["mono_ns"] - MONO)
+        for key in ("fire_ns", "due_ns"):
+            if key in event:
+                moved[key] = real(event[key])
+        if event["event"] == "sent":
+            moved["sent_ns"] = moved["due_ns"] + event["sent_ns"] - event["due_ns"]
+        if event["event"] == "resume":
+            moved["held_ns"] = event["held_ns"] // speed
+        if event["event"] == "loaded":
+            moved |= {
+                "wall_ns": WALL_0900 - 6 * 3600 * S,
+                "clock": "rehearsal",
+                "speed": speed,
+                "clock_note": "rehearsal clock starts at the planned start",
+            }
+        out.append(moved)
+    return out
