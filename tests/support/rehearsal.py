@@ -1,8 +1,9 @@
 """Provides real headless rehearsals of a show to the end, for tests that need a real event log.
 
 `showcall rehearse FILE --headless --auto GAP --log LOG` runs as its own process on the simulators.
-`--auto` GOes manual cues by itself, but `at` cues wait for their time of day (hours away when a
-09:00 show is rehearsed at night) and timecode cues the playhead has passed wait for their frame. So
+`--auto` GOes manual cues by itself, but `at` cues wait for their time of day on the show clock (the
+summit's five-minute call is 25 minutes after doors), `--auto` waits while such a cue's follow chain is
+armed, and timecode cues the playhead has passed wait for their frame. So
 this plays the caller who does not wait for the clock: when nothing but device feedback has happened
 for STALL_S once the show is up, it sends `go` (after `standby ID` of the first cue not yet fired, when the playhead is
 past the end). Some of those GOs are refused (go_guard, end of show): that is in the log, as it would be.
