@@ -50,6 +50,11 @@ class CueBook:
             self.chain_end[i] = unchained
             if not is_chained(cues[i].cue.go):
                 unchained = i
+        # chain_head[i]: the cue a follow/after cue's chain counts from (i itself for any other cue)
+        self.chain_head = list(range(len(cues)))
+        for i in range(1, len(cues)):
+            if is_chained(cues[i].cue.go):
+                self.chain_head[i] = self.chain_head[i - 1]
         self._triggers = [describe_trigger(c.cue.go, timecode="TC") for c in cues]  # the cue list's narrow column
         self._views = [self._view(i) for i in range(len(cues))]
         self._dirty: set[int] = set()
@@ -326,17 +331,9 @@ class CueBook:
         return len(self.cues)
 
     def running(self) -> bool:
-        """True while a cue is going out or a follow/after chain is armed (armed time cues do not count)."""
-        for i in self.active:
-            run = self.runs[i]
-            if run.state is CueState.FIRED or run.source is None or not run.source.timed:
-                return True
-        return False
-
-    def in_progress(self) -> bool:
-        """True while a cue is going out, a GO is on its way, or a follow/after chain counts from a cue that fired.
-        Unlike `running`, a chain armed behind a time cue that has not fired yet (the walk-in's five-minute call
-        behind its 08:55 cue) is only waiting: nothing of it has happened."""
+        """True while a cue is going out, a GO is on its way, or a follow/after chain counts from a cue that
+        fired. A time cue armed for later is not running, nor the chain armed behind it (the walk-in's
+        five-minute call behind its 08:55 cue): nothing of it has happened yet."""
         for i in self.active:
             run = self.runs[i]
             if run.state is CueState.FIRED:
@@ -345,11 +342,8 @@ class CueBook:
                 continue
             if run.source not in {Source.FOLLOW, Source.AFTER}:
                 return True  # a GO whose fire time has not come yet
-            head = i
-            while head > 0 and is_chained(self.cues[head].cue.go):
-                head -= 1
-            if self.runs[head].state is not CueState.ARMED:
-                return True
+            if self.runs[self.chain_head[i]].state is not CueState.ARMED:
+                return True  # its chain counts from a cue that fired
         return False
 
     def next_auto(self, now_ns: int) -> tuple[int, int] | None:

@@ -121,6 +121,7 @@ class Engine:
             held=lambda: self._held_since is not None,
         )
         self._listeners: list[Listener] = []
+        self._early: list[ev.Event] | None = []  # what the core reported before start(), emitted after `loaded`
         self._devices: dict[str, DeviceSnapshot] = {
             name: DeviceSnapshot(name, "connecting", "", None) for name in plan.devices
         }
@@ -157,6 +158,9 @@ class Engine:
 
     def _emit(self, event: ev.Event) -> None:
         event = self._stamped(event)
+        if self._early is not None and not isinstance(event, ev.Loaded):
+            self._early.append(event)  # before start(): `loaded` must be the first line of every run
+            return
         for listener in list(self._listeners):
             try:
                 listener(event)
@@ -205,6 +209,9 @@ class Engine:
                 clock_note=show_clock.note,
             )
         )
+        early, self._early = self._early or [], None
+        for event in early:
+            self._emit(event)
         core_info = getattr(self._scheduler, "info", None)  # the core started (and said so) before the engine
         if isinstance(core_info, p.CoreInfo):
             self._on_report(core_info)
@@ -445,7 +452,7 @@ class Engine:
         Refused on a real show's clock, and while a cue is running (going out, or a chain counting from it)."""
         if not self._show_clock.rehearsal:
             return self._refuse(GO_TO, NOT_A_REHEARSAL)
-        if self._book.in_progress():
+        if self._book.running():
             return self._refuse(GO_TO, CUE_RUNNING)
         if not 0 <= point.index < len(self._cues) or self._cues[point.index].id != point.cue:
             return self._refuse(GO_TO, f"no cue '{point.cue}' in this show")

@@ -159,7 +159,8 @@ class ShowSnapshot:
 
     `playhead` is the index of the cue on standby (None past the last cue); `next_go` the cues the next GO
     fires (the standby cue and the follow/after chain behind it). `held_for_ns` counts the hold in progress;
-    `panicked` is True from a panic until the resume after it.
+    `panicked` is True from a panic until the resume after it. `running` is True while a cue is going out, a GO is
+    on its way, or a follow/after chain counts from a cue that fired (a time cue armed for later is not running).
     """
 
     at_ns: int

@@ -157,8 +157,8 @@ def test_going_to_a_segment_mid_rehearsal_starts_it_afresh_on_its_planned_time()
     plan = require_plan(SHOWS / "summit.yaml")
     r = rehearsal("summit.yaml", clock="08:29:30")
     r.advance_to(40)  # the walk-in is on; its five-minute call waits behind the 08:55 cue
-    assert r.engine.snapshot().running  # what --auto waits for ...
-    assert r.engine.rehearse_from(rehearsal_point(plan, segment="awards")) is None  # ... but nothing is going out
+    assert not r.engine.snapshot().running  # waiting for 08:55 is not running: nothing is going out
+    assert r.engine.rehearse_from(rehearsal_point(plan, segment="awards")) is None
     show = r.engine.snapshot()
     assert format_time_of_day(show.clocks.time_of_day_ns) == "10:35:00"
     assert show.standby is not None and show.standby.id == "60"
