@@ -176,10 +176,10 @@ def _child(what: str, show: str) -> None:
     from itertools import pairwise
 
     from showcall.compile.compiler import compile_show
+    from showcall.compile.showfile import load_show
     from showcall.loader.gcpause import gc_paused
     from showcall.loader.lint import lint_show
     from showcall.loader.show import build_show, read_show_yaml
-    from showcall.showfile import load_show
 
     path = Path(show)
     marks: list[tuple[float, float]] = []
@@ -264,7 +264,7 @@ def _bytecode_cached() -> bool:
     """True when showcall's own modules have compiled bytecode on disk, as after `pip install`."""
     import importlib.util
 
-    import showcall.showfile
+    import showcall.compile.showfile
 
-    source = showcall.showfile.__file__
+    source = showcall.compile.showfile.__file__
     return source is not None and Path(importlib.util.cache_from_source(source)).exists()

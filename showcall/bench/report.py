@@ -106,8 +106,8 @@ def _lateness(rng: random.Random) -> float:
 def write_log(show: Path, log: Path) -> int:
     """Write the synthesised log of a run of `show` to `log`, and keep the show beside it as a run does (its
     digest in the `loaded` event); returns the log's number of lines."""
+    from showcall.compile.showfile import load_show
     from showcall.diff import keep_show, record_show
-    from showcall.showfile import load_show
 
     loaded = load_show(show)
     if loaded.plan is None or loaded.sources is None:

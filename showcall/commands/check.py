@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from showcall.showfile import LoadedShow, load_show
+from showcall.compile.showfile import LoadedShow, load_show
 
 EXIT_CLEAN = 0
 EXIT_PROBLEMS = 1

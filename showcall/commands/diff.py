@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from showcall.commands.gitrev import GitRevisionError, checkout_at
+from showcall.compile.showfile import LoadedShow, load_show
 from showcall.diff import compare, record_show, render_text
 from showcall.errors import Problem
-from showcall.showfile import LoadedShow, load_show
 
 EXIT_SAME = 0
 EXIT_DIFFERENT = 1

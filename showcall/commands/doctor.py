@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from showcall import __version__
+from showcall.compile.showfile import load_show
 from showcall.doctor.devices import device_item, show_item
 from showcall.doctor.facts import current_user, gather_machine
 from showcall.doctor.items import Item, exit_status
 from showcall.doctor.machine import machine_items
 from showcall.doctor.render import as_json, render_text
 from showcall.engine.log import log_folder, state_dir
-from showcall.showfile import load_show
 
 PROBE_SECONDS = 5.0
 SAMPLE_SECONDS = 0.5

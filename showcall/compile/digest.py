@@ -15,7 +15,7 @@ Left out on purpose:
   (its description, say) changes no digest;
 - `Endpoint.simulated`: but a rehearsal points every device at a simulator and the console looks
   host names up when the show opens, and both rewrite the endpoints, so compute the digest on the
-  plan as `showcall.showfile.load_show` / `require_plan` return it, before either.
+  plan as `showcall.compile.showfile.load_show` / `require_plan` return it, before either.
 
 The digest is SHA-256 over a canonical JSON text (sorted keys, no Python `hash()`), so it is the
 same in every process and on every machine; `DIGEST_FORMAT` is part of it and changes when what is

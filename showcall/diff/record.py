@@ -76,7 +76,7 @@ class ShowRecord:
 def record_show(plan: Plan, sources: ShowSources) -> ShowRecord:
     """The record of a compiled show; `sources` (from the same load) names each cue's packs.
 
-    Use the plan as `showcall.showfile.load_show` returns it, before a rehearsal points its devices
+    Use the plan as `showcall.compile.showfile.load_show` returns it, before a rehearsal points its devices
     at simulators (see showcall.compile.digest).
     """
     packs = [src.packs for src in sources.cues]

@@ -10,8 +10,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from showcall.compile.showfile import LoadedShow
 from showcall.doctor.items import GROUP_SHOW, Item, Level
-from showcall.showfile import LoadedShow
 
 __all__ = [
     "OVERALL_TIMEOUT_S",

@@ -2,7 +2,7 @@
 
 Stages: read YAML with positions → merge includes → validate each piece (show, each device,
 department, pack, segment and cue on its own, so one bad cue does not hide the others), expanding
-packs before their cues are validated. Linting and compiling follow in showcall.showfile.
+packs before their cues are validated. Linting and compiling follow (showcall.compile.showfile runs the whole pipeline).
 
 A show is first read with the fast YAML reader (showcall.loader.fastyaml), whose nodes carry
 placeholder positions; if that finds any problem it is read again exactly, so every problem is

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from showcall.compile.plan import Plan
+from showcall.compile.showfile import load_show
 from showcall.engine import events as ev
 from showcall.engine.clock import Clock, ShowClock, SystemClock
 from showcall.engine.engine import Engine
@@ -27,7 +28,6 @@ from showcall.runner.auto import AutoGo
 from showcall.runner.control import ControlInput, listen
 from showcall.runner.lastrun import SinceLastRun, since_last_run
 from showcall.runner.mtcin import MtcListener, MtcTimecode
-from showcall.showfile import load_show
 from showcall.timing.api import Scheduler
 from showcall.transports.base import Endpoint
 from showcall.web.access import WebOptions

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 
 from showcall.compile.digest import plan_digest
+from showcall.compile.showfile import load_show
 from showcall.diff import record_show
 from showcall.loader import fastyaml
-from showcall.showfile import load_show
 
 REPO = Path(__file__).resolve().parents[2]
 PRINT_DIGEST = (
-    "import sys; from showcall.showfile import load_show; from showcall.compile.digest import plan_digest; "
+    "import sys; from showcall.compile.showfile import load_show; from showcall.compile.digest import plan_digest; "
     "print(plan_digest(load_show(sys.argv[1]).plan))"
 )
 

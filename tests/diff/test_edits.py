@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from showcall.compile.showfile import load_show
 from showcall.diff.render import WIDTH, render_text
-from showcall.showfile import load_show
 
 from support.showpairs import REPO, ShowPair, lines
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from showcall.compile.showfile import load_show
 from showcall.diff import compare
-from showcall.showfile import load_show
 
 from support.showfiles import header
 from support.showpairs import lines, record

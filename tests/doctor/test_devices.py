@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from showcall.compile.showfile import load_show
 from showcall.doctor.devices import DeviceProbe, PortState, device_item, show_item
 from showcall.doctor.items import Level
-from showcall.showfile import load_show
 
 from support.showfiles import Write, header
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from showcall.compile.showfile import require_plan
 from showcall.engine import events as ev
 from showcall.engine.clock import ShowClock
 from showcall.engine.rehearsal import default_clock, rehearsal_point
 from showcall.engine.snapshot import NextAuto
 from showcall.model.times import DAY_NS, format_time_of_day
-from showcall.showfile import require_plan
 from showcall.timing.fake import FakeClock
 
 from support.engines import SHOWS, START_NS, S, rehearsal, tod

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+from showcall.compile.showfile import require_plan
 from showcall.engine import events as ev
 from showcall.engine.engine import Engine
 from showcall.engine.rehearsal import rehearsal_point
@@ -13,7 +14,6 @@ from showcall.engine.replay import Replay, replay
 from showcall.engine.snapshot import CueState
 from showcall.model.times import format_time_of_day
 from showcall.runner.session import SessionOptions, _show_clock
-from showcall.showfile import require_plan
 from showcall.timing.fake import FakeClock, FakeScheduler
 
 from support.engines import SHOWS, Rig, S, rehearsal

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from showcall.compile.showfile import require_plan
 from showcall.engine import events as ev
 from showcall.engine.rehearsal import rehearsal_point
 from showcall.model.times import format_time_of_day
-from showcall.showfile import require_plan
 
 from support.engines import SHOWS, S, rehearsal, rig, tod
 

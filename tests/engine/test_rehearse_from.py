@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from showcall.compile.showfile import require_plan
 from showcall.engine import events as ev
 from showcall.engine.rehearsal import rehearsal_point
 from showcall.engine.snapshot import CueState
 from showcall.model.show import After, At, Follow
 from showcall.model.times import NS_PER_S, format_time_of_day
-from showcall.showfile import require_plan
 
 from support.engines import SHOWS, Rig, rehearsal, rig
 

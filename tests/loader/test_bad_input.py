@@ -231,7 +231,7 @@ def test_binary_file(write: Write) -> None:
 def test_missing_file(tmp_path: object) -> None:
     from pathlib import Path
 
-    from showcall.showfile import load_show
+    from showcall.compile.showfile import load_show
 
     loaded = load_show(Path(str(tmp_path)) / "nope.yaml", display="nope.yaml")
     assert [str(p) for p in loaded.problems] == ["nope.yaml:1:1: file not found"]

@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from showcall.bench.showgen import synthetic_show
+from showcall.compile.showfile import load_show
 from showcall.loader import fastyaml
 from showcall.loader.nodes import ROUGH_LINE, STR_TAG, YFloat, YInt, YMap, YSeq, plain_tag
 from showcall.loader.show import read_show
 from showcall.loader.yamlsource import YamlSourceError, parse_yaml
-from showcall.showfile import load_show
 
 REPO = Path(__file__).resolve().parents[2]
 YAML_FILES = sorted([*REPO.glob("shows/**/*.yaml"), *REPO.glob("drivers/*.yaml")])
@@ -263,7 +263,7 @@ def test_without_rapidyaml_every_show_still_loads(tmp_path: Path) -> None:
     code = (
         "import sys; sys.modules['ryml'] = None\n"
         "from showcall.loader import fastyaml\n"
-        "from showcall.showfile import load_show\n"
+        "from showcall.compile.showfile import load_show\n"
         "assert not fastyaml.AVAILABLE\n"
         f"loaded = load_show({str(REPO / 'shows' / 'summit.yaml')!r})\n"
         "assert loaded.ok and loaded.sources is not None and loaded.sources.reread is None, loaded.problems\n"

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from showcall.showfile import require_plan
+from showcall.compile.showfile import require_plan
 
 from support.rehearsal import start_rehearsal
 from support.tools import require_tool

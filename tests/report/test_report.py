@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from showcall.cli import main
+from showcall.compile.showfile import load_show
 from showcall.diff import keep_show, kept_path, record_show
 from showcall.report.fold import histogram
-from showcall.showfile import load_show
 
 from support.report_scenario import S, on_rehearsal_clock, write
 

@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from pythonosc.osc_message import OscMessage
 
+from showcall.compile.showfile import require_plan
 from showcall.engine import events as ev
 from showcall.engine.engine import Engine
 from showcall.model.show import At
 from showcall.model.times import NS_PER_S
 from showcall.runner.auto import AutoGo
 from showcall.runner.session import _pointed_at
-from showcall.showfile import require_plan
 from showcall.sim.records import MidiIn, SimRecord
 from showcall.sim.rig import start_simulators
 from showcall.timing.fake import FakeClock

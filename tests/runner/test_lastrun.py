@@ -7,10 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from showcall.compile.showfile import load_show
 from showcall.diff import record_show
 from showcall.runner.lastrun import last_digest, since_last_run
 from showcall.runner.session import SessionOptions, ShowSession
-from showcall.showfile import load_show
 
 SHOW = """\
 showcall: 1

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from showcall.compile.showfile import load_show
 from showcall.engine import events as ev
 from showcall.engine.engine import Engine
 from showcall.model.times import FrameRate, Timecode
 from showcall.protocols.mtc import quarter_frames
 from showcall.runner.mtcin import MtcTimecode
-from showcall.showfile import load_show
 from showcall.timing.fake import FakeClock, FakeScheduler
 
 from support.engines import START_NS, S

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from showcall.compile.showfile import require_plan
 from showcall.runner.session import _resolve_hosts
-from showcall.showfile import require_plan
 
 
 async def test_names_become_addresses_and_unknown_names_stay(tmp_path: Path) -> None:

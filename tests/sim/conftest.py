@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from showcall.compile.plan import Plan
+from showcall.compile.showfile import require_plan
 from showcall.devices.feedback import DeviceReport, FeedbackDecoder
-from showcall.showfile import require_plan
 from showcall.sim.rig import SimulatorRig, start_simulators
 from showcall.transports.base import Endpoint, LinkState, Output
 from showcall.transports.factory import make_output

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from showcall.compile.showfile import require_plan
 from showcall.errors import DeviceError
-from showcall.showfile import require_plan
 from showcall.sim.eos import EosSimulator
 from showcall.sim.midi import MidiSimulator
 from showcall.sim.rig import start_simulators

@@ -7,12 +7,12 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from showcall.compile.showfile import load_show, require_plan
 from showcall.engine import events as ev
 from showcall.engine.clock import ShowClock
 from showcall.engine.engine import Engine
 from showcall.engine.rehearsal import RehearsalPoint
 from showcall.runner.auto import AutoGo
-from showcall.showfile import load_show, require_plan
 from showcall.timing.fake import FakeClock, FakeScheduler
 
 S = 1_000_000_000

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from showcall.showfile import LoadedShow, load_show
+from showcall.compile.showfile import LoadedShow, load_show
 
 HEADER = """\
 showcall: 1

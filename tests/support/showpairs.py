@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from showcall.compile.showfile import load_show
 from showcall.diff import ShowDiff, ShowRecord, compare, record_show
-from showcall.showfile import load_show
 
 REPO = Path(__file__).resolve().parents[2]
 SHOWS = REPO / "shows"

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from showcall.compile.showfile import load_show
 from showcall.engine.clock import ShowClock
 from showcall.engine.engine import Engine
 from showcall.runner.lastrun import SinceLastRun
-from showcall.showfile import load_show
 from showcall.timing import protocol as p
 from showcall.timing.fake import FakeClock, FakeScheduler
 from showcall.tui.app import ConsoleApp, ShowLink

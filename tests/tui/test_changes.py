@@ -7,9 +7,9 @@ from pathlib import Path
 
 from tui.conftest import SHOWS, make_virtual_console
 
+from showcall.compile.showfile import load_show
 from showcall.diff import record_show
 from showcall.runner.lastrun import SinceLastRun, since_last_run
-from showcall.showfile import load_show
 from showcall.tui.screens.changes import ChangesScreen
 from showcall.tui.screens.main import MainScreen
 

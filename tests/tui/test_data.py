@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from showcall.compile.showfile import load_show
 from showcall.engine import events as ev
 from showcall.model.show import Department
-from showcall.showfile import load_show
 from showcall.sim.records import SimRecord
 from showcall.tui.data.feed import ShowFeed
 from showcall.tui.data.find import find_cues

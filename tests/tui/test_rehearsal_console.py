@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
+from showcall.compile.showfile import require_plan
 from showcall.engine.snapshot import CueState
 from showcall.model.times import format_time_of_day
-from showcall.showfile import require_plan
 from showcall.tui.screens.goto import GoToScreen, goto_choices
 from showcall.tui.screens.main import MainScreen
 from showcall.tui.widgets.header import ShowHeader

@@ -1,7 +1,9 @@
 """Provides `load_show`: a show file becomes a compiled Plan, or every problem in it, located.
 
 This is the whole pipeline the command line and the console use: read and validate
-(showcall.loader), lint, compile (showcall.compile). It never raises for a bad show file.
+(showcall.loader.show), lint (showcall.loader.lint), compile (showcall.compile.compiler). It never
+raises for a bad show file. It lives with the compiler, the last stage it runs, because the loader
+must not import the layers above it (design.md's dependency direction, tests/test_architecture.py).
 """
 
 from __future__ import annotations
