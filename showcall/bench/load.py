@@ -194,10 +194,10 @@ def _child(what: str, show: str) -> None:
         names = ["load_show"]
         ok = loaded.ok
     else:
-        # read_show's two stages, timed apart (read_show adds only the collector pause and a branch)
+        # read_show's two stages, timed apart (read_show adds only the collector pause)
         mark()
         with gc_paused():
-            yaml = read_show_yaml(path, show, fast=True)
+            yaml = read_show_yaml(path, show)
         mark()
         with gc_paused():
             built = build_show(yaml)

@@ -25,7 +25,7 @@ from showcall.errors import Problem
 from showcall.loader.gcpause import gc_paused
 from showcall.loader.nodes import Pos, YMap, YSeq
 from showcall.loader.profiles import ProfileSet
-from showcall.loader.sources import CueSource, ShowSources, exact
+from showcall.loader.sources import CueSource, ShowSources
 from showcall.model.profile import Profile, SendSpec, VerbSpec
 from showcall.model.show import (
     Cue,
@@ -73,21 +73,11 @@ class _Fail(Exception):
 def compile_show(
     show: Show, sources: ShowSources, profiles: ProfileSet, source: str = ""
 ) -> tuple[Plan, list[Problem]]:
-    """Compile every cue; the problems found (if any) mean the plan must not be used.
-
-    Problems are located: when `sources` has placeholder positions, the show is read again exactly
-    and compiled from that.
-    """
+    """Compile every cue; the problems found (if any) mean the plan must not be used."""
     with gc_paused():
         compiler = _Compiler(show, sources, profiles)
         devices = compiler.devices()
         cues = tuple(compiler.cues())
-        if compiler.problems:
-            again = exact(sources)
-            if again is not None:
-                if again.show is None or again.sources is None:  # the file changed since it was read
-                    return Plan(show=show, cues=cues, devices=devices, source=source), again.problems
-                return compile_show(again.show, again.sources, again.profiles, source)
         return Plan(show=show, cues=cues, devices=devices, source=source), compiler.problems
 
 

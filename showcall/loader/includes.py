@@ -27,15 +27,12 @@ def display_join(base_display: str, relative: str) -> str:
     return str(Path(*joined.parts)) if joined.parts else relative
 
 
-def merge_includes(root: YMap, path: Path, display: str, problems: list[Problem], *, fast: bool = False) -> None:
-    """Merge every included file's sections into `root` (in place), recursively.
-
-    `fast` reads included files as `parse_yaml(fast=True)` does (placeholder positions).
-    """
-    _merge(root, path.resolve(), display, problems, (path.resolve(),), fast)
+def merge_includes(root: YMap, path: Path, display: str, problems: list[Problem]) -> None:
+    """Merge every included file's sections into `root` (in place), recursively."""
+    _merge(root, path.resolve(), display, problems, (path.resolve(),))
 
 
-def _merge(node: YMap, real: Path, display: str, problems: list[Problem], stack: tuple[Path, ...], fast: bool) -> None:
+def _merge(node: YMap, real: Path, display: str, problems: list[Problem], stack: tuple[Path, ...]) -> None:
     includes = node.get("include")
     if includes is None:
         return
@@ -60,16 +57,16 @@ def _merge(node: YMap, real: Path, display: str, problems: list[Problem], stack:
         if not target.is_file():
             problems.append(pos.problem("include", f"included file not found: {entry} (looked for {target})"))
             continue
-        included = _read_include(target, target_display, problems, fast)
+        included = _read_include(target, target_display, problems)
         if included is None:
             continue
-        _merge(included, target, target_display, problems, (*stack, target), fast)
+        _merge(included, target, target_display, problems, (*stack, target))
         _adopt(node, included, problems)
 
 
-def _read_include(path: Path, display: str, problems: list[Problem], fast: bool) -> YMap | None:
+def _read_include(path: Path, display: str, problems: list[Problem]) -> YMap | None:
     try:
-        data: Any = parse_yaml(read_text(path, display), display, fast=fast)
+        data: Any = parse_yaml(read_text(path, display), display)
     except YamlSourceError as exc:
         problems.extend(exc.problems)
         return None

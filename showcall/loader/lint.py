@@ -9,24 +9,13 @@ and cue numbers an MSC device cannot address, are found by the compiler.)
 from __future__ import annotations
 
 from showcall.errors import Problem
-from showcall.loader.sources import ShowSources, exact
+from showcall.loader.sources import ShowSources
 from showcall.model.show import After, At, AtTimecode, Follow, Show
 from showcall.model.times import format_time_of_day, show_relative
 
 
 def lint_show(show: Show, sources: ShowSources) -> list[Problem]:
-    """Every lint problem in `show`, located (read again exactly when `sources` has placeholder positions)."""
-    problems = _lint(show, sources)
-    if problems:
-        again = exact(sources)
-        if again is not None:
-            if again.show is None or again.sources is None:
-                return again.problems  # the file changed since it was read: report what it holds now
-            return _lint(again.show, again.sources)
-    return problems
-
-
-def _lint(show: Show, sources: ShowSources) -> list[Problem]:
+    """Every lint problem in `show`, located."""
     problems: list[Problem] = []
     cues = show.all_cues()
     if not cues and not _has_cue_entries(sources):

@@ -2,9 +2,8 @@
 
 Mappings and sequences are `YMap` / `YSeq` (dict and list subclasses) that remember the position
 of each key and value, so any later stage (pack expansion, pydantic validation, lints) can report
-`file:line:col` even after nodes have been moved or copied. Both YAML readers build these: the
-exact one (showcall.loader.yamlsource) and the fast one (showcall.loader.fastyaml), whose nodes
-carry a placeholder position (see `ROUGH_LINE`).
+`file:line:col` even after nodes have been moved or copied. The YAML reader
+(showcall.loader.yamlsource) builds these.
 
 Plain scalars resolve by YAML 1.2's core schema rather than PyYAML's 1.1 defaults, because the
 1.1 rules turn show-file text into nonsense: `19:30` becomes the integer 1170 (base 60), and an
@@ -17,9 +16,6 @@ import re
 from typing import Any, NamedTuple
 
 from showcall.errors import Problem
-
-ROUGH_LINE = 0
-"""The line of a placeholder position: the fast reader keeps none, and no file has a line 0."""
 
 
 class Pos(NamedTuple):
@@ -41,17 +37,9 @@ class Pos(NamedTuple):
         return Problem(self.path, self.line, self.col, where, message)
 
 
-def rough_pos(display: str) -> Pos:
-    """The placeholder position of every node the fast reader makes from the file shown as `display`."""
-    return Pos(display, ROUGH_LINE, ROUGH_LINE)
-
-
 class YMap(dict[Any, Any]):
-    """A mapping that remembers where it, its keys and its values stood.
-
-    A key with no recorded position (every key, in a mapping the fast reader made) reports the
-    mapping's own position.
-    """
+    """A mapping that remembers where it, its keys and its values stood (a key with no recorded
+    position reports the mapping's own)."""
 
     # slots: a 10,000-cue show makes ~50,000 of these, and an instance dict each cost time and memory
     __slots__ = ("key_pos", "pos", "val_pos")
@@ -171,8 +159,3 @@ def tagged_value(tag: str, text: str) -> Any:
         lowered = text.lower().lstrip("+")
         return make_number(YFloat, float(lowered.replace(".inf", "inf").replace(".nan", "nan")), text)
     raise KeyError(tag)
-
-
-def plain_value(text: str) -> Any:
-    """The value of a plain (unquoted) scalar written `text`: None, a bool, a YInt, a YFloat or the text."""
-    return tagged_value(plain_tag(text), text)

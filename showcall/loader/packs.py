@@ -233,7 +233,7 @@ def substitute(
         return node
     if isinstance(node, YMap):
         out = YMap(node.pos)
-        out.key_pos.update(node.key_pos)  # empty for the fast reader's nodes: every key is then at node.pos
+        out.key_pos.update(node.key_pos)
         out.val_pos.update(node.val_pos)
         for key, value in node.items():
             new_key = key

@@ -55,28 +55,25 @@ def builtin_profile_files() -> list[Path]:
 
 
 @functools.cache
-def _builtin(fast: bool) -> tuple[dict[str, LoadedProfile], tuple[Problem, ...]]:
-    """The built-in profiles, read once per process and reader (they do not change while it runs)."""
+def _builtin() -> tuple[dict[str, LoadedProfile], tuple[Problem, ...]]:
+    """The built-in profiles, read once per process (they do not change while it runs)."""
     profiles: dict[str, LoadedProfile] = {}
     problems: list[Problem] = []
     for path in builtin_profile_files():
-        loaded = load_profile_file(path, str(path), problems, fast=fast)
+        loaded = load_profile_file(path, str(path), problems)
         if loaded is not None:
             profiles[loaded.profile.driver] = loaded
     return profiles, tuple(problems)
 
 
-def load_profiles(local_dir: Path | None = None, display_dir: str | None = None, *, fast: bool = False) -> ProfileSet:
-    """Load the built-in profiles (cached per process), then any in `local_dir`, which win.
-
-    `fast` reads them as `parse_yaml(fast=True)` does (placeholder positions in `LoadedProfile.source`).
-    """
-    builtin, builtin_problems = _builtin(fast)
+def load_profiles(local_dir: Path | None = None, display_dir: str | None = None) -> ProfileSet:
+    """Load the built-in profiles (cached per process), then any in `local_dir`, which win."""
+    builtin, builtin_problems = _builtin()
     result = ProfileSet(dict(builtin), list(builtin_problems))
     if local_dir is not None and local_dir.is_dir():
         for path in sorted(local_dir.glob("*.yaml")):
             display = str(Path(display_dir) / path.name) if display_dir is not None else str(path)
-            loaded = load_profile_file(path, display, result.problems, fast=fast)
+            loaded = load_profile_file(path, display, result.problems)
             if loaded is not None:
                 result.profiles[loaded.profile.driver] = loaded
             else:
@@ -84,10 +81,10 @@ def load_profiles(local_dir: Path | None = None, display_dir: str | None = None,
     return result
 
 
-def load_profile_file(path: Path, display: str, problems: list[Problem], *, fast: bool = False) -> LoadedProfile | None:
+def load_profile_file(path: Path, display: str, problems: list[Problem]) -> LoadedProfile | None:
     """Load and check one profile file; problems are appended, None when it cannot be used."""
     try:
-        data = parse_yaml(read_text(path, display), display, fast=fast)
+        data = parse_yaml(read_text(path, display), display)
     except YamlSourceError as exc:
         problems.extend(exc.problems)
         return None

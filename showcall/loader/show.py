@@ -2,17 +2,12 @@
 
 Stages: read YAML with positions → merge includes → validate each piece (show, each device,
 department, pack, segment and cue on its own, so one bad cue does not hide the others), expanding
-packs before their cues are validated. Linting and compiling follow (showcall.compile.showfile runs the whole pipeline).
-
-A show is first read with the fast YAML reader (showcall.loader.fastyaml), whose nodes carry
-placeholder positions; if that finds any problem it is read again exactly, so every problem is
-reported located. A clean show keeps its fast read, with `ShowSources.reread` set for the later
-stages (lint, compile) to do the same.
+packs before their cues are validated. Linting and compiling follow; showcall.compile.showfile runs
+the whole pipeline.
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,7 +15,6 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from showcall.errors import Problem
-from showcall.loader import fastyaml
 from showcall.loader.gcpause import gc_paused
 from showcall.loader.includes import merge_includes
 from showcall.loader.locate import problems_from
@@ -62,31 +56,21 @@ class ShowYaml:
 
     path: Path
     display: str
-    fast: bool
     root: YMap | None
     problems: list[Problem] = field(default_factory=list)
 
 
-def read_show(path: Path, display: str, *, fast: bool = True) -> ReadShow:
-    """Read, merge includes, expand packs and validate the show at `path`; never raises for a bad file.
-
-    With `fast` (and rapidyaml installed), a show without problems comes back with placeholder
-    positions and `sources.reread` set; problems always come with exact positions.
-    """
+def read_show(path: Path, display: str) -> ReadShow:
+    """Read, merge includes, expand packs and validate the show at `path`; never raises for a bad file."""
     with gc_paused():
-        if fast and fastyaml.AVAILABLE:
-            read = build_show(read_show_yaml(path, display, fast=True))
-            if not read.problems and read.sources is not None:
-                read.sources.reread = functools.cache(functools.partial(read_show, path, display, fast=False))
-                return read
-        return build_show(read_show_yaml(path, display, fast=False))
+        return build_show(read_show_yaml(path, display))
 
 
-def read_show_yaml(path: Path, display: str, *, fast: bool) -> ShowYaml:
-    """Read the show file's YAML (`fast` as for parse_yaml) and check it is a version 1 show file."""
+def read_show_yaml(path: Path, display: str) -> ShowYaml:
+    """Read the show file's YAML and check it is a version 1 show file."""
     problems: list[Problem] = []
-    root = _read_root(path, display, problems, fast)
-    return ShowYaml(path, display, fast, root, problems)
+    root = _read_root(path, display, problems)
+    return ShowYaml(path, display, root, problems)
 
 
 def build_show(read: ShowYaml) -> ReadShow:
@@ -94,16 +78,16 @@ def build_show(read: ShowYaml) -> ReadShow:
     path, display, problems = read.path, read.display, list(read.problems)
     if read.root is None:
         return ReadShow(None, None, ProfileSet(), problems)
-    merge_includes(read.root, path, display, problems, fast=read.fast)
-    profiles = load_profiles(path.parent / "drivers", str(Path(display).parent / "drivers"), fast=read.fast)
+    merge_includes(read.root, path, display, problems)
+    profiles = load_profiles(path.parent / "drivers", str(Path(display).parent / "drivers"))
     problems.extend(profiles.problems)
     show, sources = _validate(read.root, problems)
     return ReadShow(show, sources, profiles, problems)
 
 
-def _read_root(path: Path, display: str, problems: list[Problem], fast: bool) -> YMap | None:
+def _read_root(path: Path, display: str, problems: list[Problem]) -> YMap | None:
     try:
-        data: Any = parse_yaml(read_text(path, display), display, fast=fast)
+        data: Any = parse_yaml(read_text(path, display), display)
     except YamlSourceError as exc:
         problems.extend(exc.problems)
         return None

@@ -1,10 +1,8 @@
 """Provides YAML reading with positions: a show or profile file's text becomes YMap/YSeq/scalars.
 
-`parse_yaml` is the one entry point. Its exact reader (PyYAML, with libyaml when it is there)
-records every key's and value's position and reports every problem located. With `fast=True` it
-first tries the fast reader (showcall.loader.fastyaml), whose nodes carry placeholder positions,
-and falls back to the exact reader whenever the fast one declines a file. Scalars follow YAML 1.2's
-core schema (see showcall.loader.nodes).
+`parse_yaml` is the one entry point: PyYAML (with libyaml when it is there) composes the nodes,
+and every key's and value's position is recorded, so every problem is reported located. Scalars
+follow YAML 1.2's core schema (see showcall.loader.nodes).
 """
 
 from __future__ import annotations
@@ -15,7 +13,6 @@ from typing import Any
 import yaml
 
 from showcall.errors import Problem
-from showcall.loader import fastyaml
 from showcall.loader.nodes import STR_TAG, Pos, YFloat, YInt, YMap, YSeq, plain_tag, tagged_value
 
 # The node types were defined here before showcall.loader.nodes held them; they stay importable from here.
@@ -99,19 +96,11 @@ def _refuse_binary(raw: bytes, display: str) -> str:
     raise YamlSourceError([Problem(display, line, col, "", "this is a binary file, not a YAML show file")])
 
 
-def parse_yaml(text: str, display: str, *, fast: bool = False) -> Any:
+def parse_yaml(text: str, display: str) -> Any:
     """Parse one YAML document into YMap/YSeq/scalars; None for an empty document.
 
-    With `fast`, nodes may carry placeholder positions (see showcall.loader.fastyaml): only for a
-    caller that reads the file again with `fast=False` before reporting any problem. A file the
-    fast reader declines, and every file when `fast` is False, gets exact positions, and any
-    problem in it raises YamlSourceError.
+    Raises YamlSourceError, carrying every problem located, for text a show file cannot be made of.
     """
-    if fast:
-        try:
-            return fastyaml.parse(text, display)
-        except fastyaml.NotFast:
-            pass  # something the fast reader does not handle as the exact one would: read it exactly
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:

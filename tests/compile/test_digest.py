@@ -14,7 +14,6 @@ import pytest
 from showcall.compile.digest import plan_digest
 from showcall.compile.showfile import load_show
 from showcall.diff import record_show
-from showcall.loader import fastyaml
 
 REPO = Path(__file__).resolve().parents[2]
 PRINT_DIGEST = (
@@ -137,13 +136,3 @@ def test_the_same_show_written_differently_keeps_its_digest(shows: Path, text: s
     before = digest(shows / "tiny.yaml")
     edit(shows, "tiny.yaml", text, replacement)
     assert digest(shows / "tiny.yaml") == before
-
-
-@pytest.mark.parametrize("show", ["summit.yaml", "concert.yaml", "theatre.yaml", "tiny.yaml"])
-def test_the_fast_and_the_exact_yaml_readers_give_the_same_digest(
-    shows: Path, show: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # a backup machine without rapidyaml must still see the main's show as the same show
-    fast = digest(shows / show)
-    monkeypatch.setattr(fastyaml, "AVAILABLE", False)
-    assert digest(shows / show) == fast
