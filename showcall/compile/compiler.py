@@ -162,7 +162,11 @@ class _Compiler:
             framing = config.framing or (osc.framing if osc else "slip")
             if config.framing is not None and protocol == "udp":
                 raise _Fail(at("framing"), "framing only applies to OSC over TCP (protocol: tcp)")
-            keepalive = tuple(self._fixed_sends(name, profile, profile.keepalive.send)) if profile.keepalive else ()
+            keepalive = (
+                tuple(self._fixed_sends(name, profile, profile.keepalive.send, where=("keepalive", "send")))
+                if profile.keepalive
+                else ()
+            )
             return Endpoint(
                 device=name,
                 kind="osc-tcp" if protocol == "tcp" else "osc-udp",
@@ -183,17 +187,33 @@ class _Compiler:
             device=name,
             kind="midi",
             midi_port=config.midi_port,
-            keepalive=tuple(self._fixed_sends(name, profile, profile.keepalive.send)) if profile.keepalive else (),
+            keepalive=(
+                tuple(self._fixed_sends(name, profile, profile.keepalive.send, where=("keepalive", "send")))
+                if profile.keepalive
+                else ()
+            ),
             keepalive_every_ns=profile.keepalive.every.ns if profile.keepalive else 0,
             panic=tuple(self._fixed_sends(name, profile, profile.panic, config)),
         )
 
     def _fixed_sends(
-        self, name: str, profile: Profile, sends: list[SendSpec], config: DeviceConfig | None = None
+        self,
+        name: str,
+        profile: Profile,
+        sends: list[SendSpec],
+        config: DeviceConfig | None = None,
+        where: tuple[str, ...] = ("panic",),
     ) -> Iterator[bytes]:
-        """Panic and keep-alive messages (no parameters)."""
-        for send in sends:
-            for _, payload, _ in self._render_send(name, send, {}, config, profile, Pos(profile.driver, 1, 1)):
+        """Panic and keep-alive messages (no parameters); a problem is located at the send in the
+        profile file (`where` is the path to the list of sends in it)."""
+        loaded = self.profiles.get(profile.driver)
+        node: Any = loaded.source if loaded is not None else None
+        for key in where:
+            node = node.get(key) if isinstance(node, YMap) else None
+        fallback = loaded.source.pos if loaded is not None else Pos(profile.driver, 1, 1)
+        for index, send in enumerate(sends):
+            pos = node.pos_of(index) if isinstance(node, YSeq) else fallback
+            for _, payload, _ in self._render_send(name, send, {}, config, profile, pos):
                 yield payload
 
     # ---- cues ---------------------------------------------------------------------------------

@@ -117,8 +117,10 @@ def parse(text: str, display: str) -> YMap | YSeq:
     if not (tree.is_map(root) or tree.is_seq(root)):
         raise NotFast("the document is not a mapping or a list")
     try:
+        with _stderr_muted():  # rapidyaml prints there when the tree is deeper than its emitter goes
+            emitted = ryml.emit_json(tree)
         data = json.loads(
-            ryml.emit_json(tree),
+            emitted,
             object_pairs_hook=tuple,  # keeps duplicate keys, and tells mappings from lists
             parse_int=_Number,
             parse_float=_Number,
@@ -217,7 +219,9 @@ def _build(tree: Any, root: int, display: str, data: Any, events: int) -> YMap |
         source = text(val_of(node))
         if not val_is_plain(node):
             raise NotFast("a JSON number from a quoted scalar")
-        if source == written:  # JSON's number grammar is part of the core schema's: int unless . e E
+        # JSON's number grammar is part of the core schema's: int unless . e E (a number too long
+        # for int() goes the long way, where the core schema makes it infinite)
+        if source == written and len(source) < 400:
             is_float = "." in source or "e" in source or "E" in source
             return make_number(YFloat, float(source), source) if is_float else make_number(YInt, int(source), source)
         value = plain_value(source)

@@ -105,6 +105,10 @@ def parse_yaml(text: str, display: str, *, fast: bool = False) -> Any:
             pass  # something the fast reader does not handle as the exact one would: read it exactly
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
+    except RecursionError:  # PyYAML without libyaml composes recursively: a few hundred levels exhaust it
+        raise YamlSourceError(
+            [Problem(display, 1, 1, "", f"nested more than {MAX_DEPTH} levels deep: a show file needs about 12")]
+        ) from None
     except yaml.MarkedYAMLError as exc:
         raise YamlSourceError([_yaml_problem(exc, text, display)]) from exc
     except yaml.YAMLError as exc:  # reader errors (control characters) carry a position too
@@ -116,43 +120,117 @@ def parse_yaml(text: str, display: str, *, fast: bool = False) -> Any:
         raise YamlSourceError(
             [_pos(display, second).problem("", "more than one YAML document ('---'): a file holds one show")]
         )
-    problems: list[Problem] = []
-    data = _convert(nodes[0], display, problems)
-    if problems:
-        raise YamlSourceError(problems)
+    converter = _Converter(display, aliases="*" in text)
+    try:
+        data = converter.convert(nodes[0], 0)
+    except _Refused as exc:
+        raise YamlSourceError([exc.problem]) from None
+    if converter.problems:
+        raise YamlSourceError(converter.problems)
     return data
 
 
-def _convert(node: yaml.Node, display: str, problems: list[Problem]) -> Any:
-    """Turn a composed node tree into YMap/YSeq/scalars (iteratively deep shows are fine recursively)."""
-    if isinstance(node, yaml.MappingNode):
-        mapping = YMap(_pos(display, node.start_mark))
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                problems.append(
-                    _pos(display, key_node.start_mark).problem(
-                        "", "YAML merge keys ('<<') are not supported in show files; use a cue pack"
+MAX_DEPTH = 64
+"""Levels of nesting a show file may have (it needs about 12). Deeper data would exhaust Python's
+recursion here and in validation; an alias inside its own anchor (`a: &a [*a]`) is infinitely deep."""
+
+MAX_REPEATED = 100_000
+"""Values YAML aliases may add to a file beyond what it writes out. An alias repeats its anchor's whole
+subtree, so ten lines of aliases of aliases can stand for a billion values (an "alias bomb") that would
+hang the check and fill memory; the reuse a show file needs (a device's settings, a cue list) stays far below."""
+
+_COLLECTION_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
+
+
+class _Refused(Exception):
+    """The document cannot be converted at all (too deep, or aliases repeat too much)."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+
+
+class _Converter:
+    """Turns a composed node tree into YMap/YSeq/scalars, collecting problems; an alias is the same
+    node composed once and met again, so each is counted (see MAX_REPEATED) and depth is bounded."""
+
+    def __init__(self, display: str, aliases: bool) -> None:
+        self.display = display
+        self.aliases = aliases  # counting every node costs a third of the read: only when there can be aliases
+        self.problems: list[Problem] = []
+        self._seen: set[int] = set()  # composed nodes live as long as the conversion: ids stay unique
+        self._repeated = 0
+        self._outer_repeat: yaml.Node | None = None  # the outermost alias being expanded: the one to blame
+
+    def _problem(self, node: yaml.Node, message: str) -> Problem:
+        return _pos(self.display, node.start_mark).problem("", message)
+
+    def convert(self, node: yaml.Node, depth: int) -> Any:
+        """The value of `node`, `depth` levels below the document."""
+        if depth > MAX_DEPTH:
+            raise _Refused(
+                self._problem(node, f"nested more than {MAX_DEPTH} levels deep (or an alias inside its own anchor)")
+            )
+        if self.aliases and self._outermost_repeat(node):
+            try:
+                return self._value(node, depth)
+            finally:
+                self._outer_repeat = None
+        return self._value(node, depth)
+
+    def _outermost_repeat(self, node: yaml.Node) -> bool:
+        """Count `node` if an alias repeats it; True when it is the outermost repeat (see MAX_REPEATED)."""
+        if id(node) not in self._seen:
+            self._seen.add(id(node))
+            return False
+        self._repeated += 1
+        if self._repeated > MAX_REPEATED:
+            raise _Refused(
+                self._problem(
+                    self._outer_repeat or node,
+                    f"YAML aliases repeat the anchor here into more than {MAX_REPEATED:,} values; "
+                    "a show file needs far fewer (use a cue pack to repeat cues)",
+                )
+            )
+        if self._outer_repeat is not None:
+            return False
+        self._outer_repeat = node
+        return True
+
+    def _value(self, node: yaml.Node, depth: int) -> Any:
+        if isinstance(node, yaml.CollectionNode) and node.tag not in _COLLECTION_TAGS:
+            # a tag on a mapping or a list (!!set, !!python/object...): refused as on a scalar
+            self.problems.append(
+                self._problem(node, f"YAML tag {node.tag!r} is not supported in show files; remove it")
+            )
+        display, problems = self.display, self.problems
+        if isinstance(node, yaml.MappingNode):
+            mapping = YMap(_pos(display, node.start_mark))
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    problems.append(
+                        self._problem(
+                            key_node, "YAML merge keys ('<<') are not supported in show files; use a cue pack"
+                        )
                     )
-                )
-                continue
-            key = _convert(key_node, display, problems)
-            if isinstance(key, YMap | YSeq):
-                problems.append(_pos(display, key_node.start_mark).problem("", "a mapping key must be a plain value"))
-                continue
-            key_pos = _pos(display, key_node.start_mark)
-            if key in mapping:
-                problems.append(
-                    key_pos.problem("", f"duplicate key {key!r} (first at line {mapping.key_pos[key].line})")
-                )
-                continue
-            mapping.put(key, _convert(value_node, display, problems), key_pos, _pos(display, value_node.start_mark))
-        return mapping
-    if isinstance(node, yaml.SequenceNode):
-        seq = YSeq(_pos(display, node.start_mark))
-        for item in node.value:
-            seq.add(_convert(item, display, problems), _pos(display, item.start_mark))
-        return seq
-    return _scalar(node, display, problems)
+                    continue
+                key = self.convert(key_node, depth + 1)
+                if isinstance(key, YMap | YSeq):
+                    problems.append(self._problem(key_node, "a mapping key must be a plain value"))
+                    continue
+                key_pos = _pos(display, key_node.start_mark)
+                if key in mapping:
+                    problems.append(
+                        key_pos.problem("", f"duplicate key {key!r} (first at line {mapping.key_pos[key].line})")
+                    )
+                    continue
+                mapping.put(key, self.convert(value_node, depth + 1), key_pos, _pos(display, value_node.start_mark))
+            return mapping
+        if isinstance(node, yaml.SequenceNode):
+            seq = YSeq(_pos(display, node.start_mark))
+            for item in node.value:
+                seq.add(self.convert(item, depth + 1), _pos(display, item.start_mark))
+            return seq
+        return _scalar(node, display, problems)
 
 
 def _scalar(node: yaml.Node, display: str, problems: list[Problem]) -> Any:
