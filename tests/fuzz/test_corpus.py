@@ -1,11 +1,19 @@
-"""The failures fuzzing found, kept as regression cases: each file in corpus/ says what it broke and what
-showcall must now say about it (`# expect:` lines, exactly)."""
+"""The failures fuzzing found, kept as regression cases: each show file in corpus/ says what it broke and
+what showcall must now say about it (`# expect:` lines, exactly); the other inputs are tests below, each
+with a comment saying what it broke."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
+from pythonosc.osc_message_builder import OscMessageBuilder
+
+from showcall.sim.base import Listen
+from showcall.sim.disguise import DisguiseSimulator
+from showcall.sim.eos import EosSimulator
+from showcall.sim.listeners import UdpListener
 
 from support.checking import assert_checked_cleanly
 
@@ -30,3 +38,30 @@ def test_a_show_file_that_broke_showcall_is_refused_in_words(show: Path) -> None
         said.append(f"{where}{problem['line']}:{problem['col']}: {prefix}{problem['message']}")
     assert said == expected(show)
     assert expected(show), "a corpus case says what showcall must say"
+
+
+def _datagram(address: str, *args: tuple[object, str]) -> bytes:
+    builder = OscMessageBuilder(address)
+    for value, tag in args:
+        builder.add_arg(value, tag)
+    return bytes(builder.build().dgram)
+
+
+def test_disguise_cue_with_a_nan_is_ignored() -> None:
+    # Found fuzzing the simulators: /d3/showcontrol/cue with a NaN (or infinite) float raised ValueError from
+    # round() in the disguise simulator's handler.
+    sim = DisguiseSimulator("d3", Listen("osc-udp"))
+    listener = UdpListener(sim, max_packet=512)
+    listener._datagram(_datagram("/d3/showcontrol/cue", (math.nan, "f")), ("127.0.0.1", 9))
+    listener._datagram(_datagram("/d3/showcontrol/cue", (1.0, "f"), (math.inf, "d")), ("127.0.0.1", 9))
+    assert (sim.stats.received, sim.stats.ignored, sim.state()["cue"]) == (2, 2, None)
+
+
+def test_an_eos_ping_it_cannot_echo_is_counted_not_raised() -> None:
+    # Found fuzzing the simulators: /eos/ping with a double beyond float32's range; the Eos simulator echoes a
+    # ping's arguments as YAML would type them (a float is 'f'), and encoding the answer raised OverflowError.
+    sim = EosSimulator("lx", Listen("osc-udp"))
+    listener = UdpListener(sim, max_packet=512)
+    listener._datagram(_datagram("/eos/ping", (1.7976931348623157e308, "d")), ("127.0.0.1", 9))
+    assert (sim.stats.received, sim.stats.send_errors) == (1, 1)
+    assert sim.records("dropped")[-1].summary.startswith("answer /eos/out/ping 1.79769e+308 not sent: cannot encode")

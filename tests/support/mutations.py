@@ -187,6 +187,8 @@ INTERESTING: dict[str, list[Any]] = {
         30,
         0.5,
         1.0000001,
+        1e39,  # beyond OSC's 32-bit float
+        -3.5e38,
     ],
     "text": ["", " ", "\u202e reversed", "a" * 5000, "{speaker}", "{", "}", "\x00", "line\nbreak", "#"],
 }
@@ -218,7 +220,8 @@ KEY_KINDS = {
         ],
         "number",
     ),
-    **dict.fromkeys(["title", "label", "standby", "notes", "name", "address", "text", "args", "with"], "text"),
+    **dict.fromkeys(["title", "label", "standby", "notes", "name", "address", "text", "with"], "text"),
+    "args": "number",
 }
 
 
