@@ -4,12 +4,15 @@ with a comment saying what it broke."""
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
 import pytest
 from pythonosc.osc_message_builder import OscMessageBuilder
 
+from showcall.engine.log import LogError
+from showcall.runner.session import _read_replay
 from showcall.sim.base import Listen
 from showcall.sim.disguise import DisguiseSimulator
 from showcall.sim.eos import EosSimulator
@@ -18,6 +21,17 @@ from showcall.sim.listeners import UdpListener
 from support.checking import assert_checked_cleanly
 
 CORPUS = Path(__file__).parent / "corpus"
+SHOW = """\
+showcall: 1
+show: {title: Corpus}
+devices:
+  lx: {driver: eos, host: 127.0.0.1}
+departments: {LX: {name: Lighting}}
+cues:
+  - {id: "1", dept: LX, actions: [{lx.fire: {cue: 1}}]}
+  - {id: "2", dept: LX, go: {follow: 1s}, actions: [{lx.fire: {cue: 2}}]}
+  - {id: "3", dept: LX, actions: [{lx.fire: {cue: 3}}]}
+"""
 SHOWS = sorted(p for p in (CORPUS / "showfiles").rglob("*.yaml") if "drivers" not in p.parts)
 
 
@@ -65,3 +79,20 @@ def test_an_eos_ping_it_cannot_echo_is_counted_not_raised() -> None:
     listener._datagram(_datagram("/eos/ping", (1.7976931348623157e308, "d")), ("127.0.0.1", 9))
     assert (sim.stats.received, sim.stats.send_errors) == (1, 1)
     assert sim.records("dropped")[-1].summary.startswith("answer /eos/out/ping 1.79769e+308 not sent: cannot encode")
+
+
+LOGS = sorted((CORPUS / "logs").glob("*.jsonl"))
+
+
+@pytest.mark.parametrize("log", LOGS, ids=lambda p: p.name)
+def test_a_log_that_broke_resume_is_refused_in_words(tmp_path: Path, log: Path) -> None:
+    # Each log's first line says what it broke ("fuzz") and what resuming from it must now say ("expect").
+    header = json.loads(log.read_bytes().splitlines()[0])
+    show = tmp_path / "show.yaml"
+    show.write_text(SHOW)
+    copy = tmp_path / log.name
+    copy.write_bytes(log.read_bytes().replace(b"{show}", str(show).encode()))
+    with pytest.raises(LogError) as refused:
+        _read_replay(copy, show)
+    assert str(refused.value) == header["expect"].format(log=copy)
+    assert header["fuzz"].startswith("Found fuzzing resume logs: ")
