@@ -150,6 +150,9 @@ class ControlInput(asyncio.DatagramProtocol):
             if not self.gate.matches(given):
                 return self._wrong_passcode(source, now)
             address = f"{PREFIX}<passcode>/{rest}"  # what a refusal may show: never the passcode
+        elif "/" in rest:  # a sender set up with a passcode this run does not have: do not log it either
+            verb = rest.rpartition("/")[2]
+            return Drop("unknown address", f"unknown address {PREFIX}<...>/{verb[:20]} (no passcode is set here)")
         verb = rest.lower()
         call = CALLS.get(verb)
         if call is None or verb in {"quit", "reset"}:  # ending or resetting a show is not a button's job

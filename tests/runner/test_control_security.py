@@ -154,6 +154,15 @@ async def test_a_passcode_is_needed_from_every_source_and_never_logged(tmp_path:
         control.close()
 
 
+async def test_a_passcode_sent_to_a_run_without_one_is_not_logged(tmp_path: Path) -> None:
+    r = rig(tmp_path, SHOW)
+    control = ControlInput(r.engine)
+    assert str(control.handle(osc(f"/showcall/{PASSCODE}/go"))) == (
+        "unknown address /showcall/<...>/go (no passcode is set here)"
+    )
+    untouched(r)
+
+
 async def test_five_wrong_passcodes_in_ten_seconds_silence_that_source_for_thirty(tmp_path: Path) -> None:
     r = rig(tmp_path, SHOW)
     port = free_port()
