@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from pythonosc.osc_message_builder import OscMessageBuilder
 
+from showcall.devices.feedback import FeedbackDecoder
 from showcall.engine.log import LogError
 from showcall.runner.session import _read_replay
+from showcall.showfile import load_show
 from showcall.sim.base import Listen
 from showcall.sim.disguise import DisguiseSimulator
 from showcall.sim.eos import EosSimulator
@@ -96,3 +98,24 @@ def test_a_log_that_broke_resume_is_refused_in_words(tmp_path: Path, log: Path) 
         _read_replay(copy, show)
     assert str(refused.value) == header["expect"].format(log=copy)
     assert header["fuzz"].startswith("Found fuzzing resume logs: ")
+
+
+@pytest.mark.parametrize(
+    ("device", "address", "arg", "detail"),
+    [
+        # Found fuzzing device feedback: an Eos active-cue fraction of NaN raised ValueError from round(),
+        # out of the engine's report handling (anything on the show network can send one).
+        ("lx", "/eos/out/active/cue/1/5", (math.nan, "f"), "active cue 1/5"),
+        # The same with an infinity: OverflowError.
+        ("lx", "/eos/out/active/cue/1/5", (math.inf, "f"), "active cue 1/5"),
+        # Found with them, by reading: a QLab reply whose JSON nests thousands deep raised RecursionError.
+        ("snd", "/reply/go", ('{"data":' * 3000 + "1" + "}" * 3000, "s"), "reply /go (not JSON)"),
+    ],
+)
+def test_device_feedback_that_broke_the_engine_is_reported_plainly(
+    device: str, address: str, arg: tuple[object, str], detail: str
+) -> None:
+    plan = load_show(Path(__file__).parents[2] / "shows" / "summit.yaml").plan
+    assert plan is not None
+    (report,) = FeedbackDecoder(plan).decode(device, _datagram(address, arg))
+    assert report.detail == detail
