@@ -64,8 +64,8 @@ def _datagram(address: str, *args: tuple[object, str]) -> bytes:
 
 
 def test_disguise_cue_with_a_nan_is_ignored() -> None:
-    # Found fuzzing the simulators: /d3/showcontrol/cue with a NaN (or infinite) float raised ValueError from
-    # round() in the disguise simulator's handler.
+    # Found reading the simulators' code while fuzzing them: /d3/showcontrol/cue with a NaN (or infinite)
+    # float raised ValueError from round() in the disguise simulator's handler.
     sim = DisguiseSimulator("d3", Listen("osc-udp"))
     listener = UdpListener(sim, max_packet=512)
     listener._datagram(_datagram("/d3/showcontrol/cue", (math.nan, "f")), ("127.0.0.1", 9))
@@ -97,7 +97,7 @@ def test_a_log_that_broke_resume_is_refused_in_words(tmp_path: Path, log: Path) 
     with pytest.raises(LogError) as refused:
         _read_replay(copy, show)
     assert str(refused.value) == header["expect"].format(log=copy)
-    assert header["fuzz"].startswith("Found fuzzing resume logs: ")
+    assert header["fuzz"].startswith("Found ")
 
 
 @pytest.mark.parametrize(
