@@ -141,7 +141,10 @@ class ControlInput(asyncio.DatagramProtocol):
             return Drop("not OSC", "not an OSC message")
         address, args = message.address, list(message.args)
         if not address.startswith(PREFIX):
-            return Drop("unknown address", f"unknown address {address[:60]}")
+            # with a passcode set, a mistyped prefix may still carry it: show only the first part then
+            first, slash, _ = address[1:].partition("/")
+            shown = address[:60] if self.gate is None else f"/{first[:20]}{'/<...>' if slash else ''}"
+            return Drop("unknown address", f"unknown address {shown}")
         rest = address[len(PREFIX) :]
         if self.gate is not None:
             given, slash, rest = rest.partition("/")

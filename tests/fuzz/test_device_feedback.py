@@ -15,13 +15,12 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 
 from showcall.compile.plan import Plan
 from showcall.engine import events as ev
-from showcall.engine.clock import FakeClock
 from showcall.engine.engine import Engine
 from showcall.showfile import load_show
 from showcall.timing import protocol as p
+from showcall.timing.fake import FakeClock, FakeScheduler
 
 from support.engines import START_NS
-from support.virtual import VirtualScheduler
 
 SHOW = """\
 showcall: 1
@@ -97,7 +96,9 @@ def plan(tmp_path_factory: pytest.TempPathFactory) -> Plan:
 @given(packets=st.lists(feedback_packets(), min_size=1, max_size=20))
 def test_any_feedback_is_reported_or_counted(plan: Plan, packets: list[tuple[str, bytes]]) -> None:
     clock = FakeClock(start_ns=START_NS)
-    scheduler = VirtualScheduler(clock)
+    scheduler = FakeScheduler(clock)
+    scheduler.set_endpoints(plan.endpoints())
+    clock.advance(0)  # the fake core's "online" reports
     engine = Engine(plan, scheduler, clock, go_lead_ns=0)
     events: list[ev.Event] = []
     engine.subscribe(events.append)
@@ -105,6 +106,7 @@ def test_any_feedback_is_reported_or_counted(plan: Plan, packets: list[tuple[str
     engine.start()
     for device, packet in packets:
         scheduler.emit(p.Feedback(device, packet, clock.now_ns()))
+        clock.advance(0)  # the fake core delivers reports when virtual time moves
     errors = [e for e in events if isinstance(e, ev.ErrorEvent)]
     assert not errors, errors
     assert all(isinstance(e, ev.FeedbackEvent | ev.Loaded | ev.Standby | ev.DeviceEvent) for e in events), events

@@ -140,6 +140,8 @@ async def test_a_passcode_is_needed_from_every_source_and_never_logged(tmp_path:
             "control packet from 127.0.0.1 dropped: wrong passcode",
             "control packet from 127.0.0.1 dropped: no passcode (send /showcall/<passcode>/<command>)",
         ]
+        await local.send(osc(f"/showcal/{PASSCODE}/go"))  # a typo in the prefix: the passcode is not logged
+        assert refusals(r)[-1] == "control packet from 127.0.0.1 dropped: unknown address /showcal/<...>"
         await local.send(osc(f"/showcall/{PASSCODE}/fire"))
         assert refusals(r)[-1] == "control packet from 127.0.0.1 dropped: unknown address /showcall/<passcode>/fire"
         await local.send(osc(f"/showcall/{PASSCODE}/go", 1))
