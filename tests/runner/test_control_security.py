@@ -79,7 +79,7 @@ def refusals(r: Rig) -> list[str]:
 def untouched(r: Rig) -> None:
     """Nothing the caller would see changed: no cue fired, playhead on 1, no hold, no panic."""
     assert r.gos() == []
-    assert r.engine.playhead == 0
+    assert r.engine.snapshot().playhead == 0
     assert not r.of(ev.Hold) and not r.of(ev.PanicEvent) and not r.of(ev.Standby)[1:]
 
 
@@ -141,14 +141,16 @@ async def test_a_passcode_is_needed_from_every_source_and_never_logged(tmp_path:
             "control packet from 127.0.0.1 dropped: no passcode (send /showcall/<passcode>/<command>)",
         ]
         await local.send(osc(f"/showcal/{PASSCODE}/go"))  # a typo in the prefix: the passcode is not logged
-        assert refusals(r)[-1] == "control packet from 127.0.0.1 dropped: unknown address /showcal/<...>"
+        assert refusals(r)[-1] == (
+            "control packet from 127.0.0.1 dropped: unknown address (not shown while a passcode is set)"
+        )
         await local.send(osc(f"/showcall/{PASSCODE}/fire"))
         assert refusals(r)[-1] == "control packet from 127.0.0.1 dropped: unknown address /showcall/<passcode>/fire"
         await local.send(osc(f"/showcall/{PASSCODE}/go", 1))
         await local.send(osc(f"/showcall/{PASSCODE}/go", 0))  # the button's release
         await local.send(osc(f"/showcall/{PASSCODE}/standby", "3"))
         assert [g[0] for g in r.gos()] == ["1"]
-        assert r.engine.playhead == 2
+        assert r.engine.snapshot().playhead == 2
         assert control.stats.accepted == 3
         assert not any("stage-left" in reason.lower() for reason in refusals(r))
     finally:
@@ -187,7 +189,7 @@ async def test_five_wrong_passcodes_in_ten_seconds_silence_that_source_for_thirt
         untouched(r)
         assert control.stats.dropped == {"wrong passcode": 9, "silenced": 1}
         await local.send(osc(f"/showcall/{PASSCODE}/standby", "2"))  # another source is not affected
-        assert r.engine.playhead == 1
+        assert r.engine.snapshot().playhead == 1
         r.clock.advance(30 * S)
         await guesser.send(osc(f"/showcall/{PASSCODE}/go"))
         assert [g[0] for g in r.gos()] == ["2"]

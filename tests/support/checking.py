@@ -13,7 +13,7 @@ import pytest
 
 from showcall import cli
 
-CRASH_FILE = re.compile(r"the details are in (\S+)")
+CRASH_FILE = re.compile(r"the details are in (\S+?);")
 
 
 def checked(show: Path) -> tuple[int, list[dict[str, Any]]]:
