@@ -138,6 +138,8 @@ def test_a_flood_at_the_control_port_is_one_log_line_per_window(virtual_console)
     console = virtual_console("tiny.yaml")
     engine = console.engine
     feed = ShowFeed(engine, console.scheduler, lambda: None)
+    engine.start()  # an engine holds every event until its `loaded`
+    feed.take()
     now = engine.clock.now_ns()
     engine.announce(ev.ControlReport(now, accepted=0, dropped={"not OSC": 990}, unlogged={"not OSC": 980}))
     engine.announce(ev.ControlReport(now, accepted=0, dropped={"not OSC": 990}, final=True))  # nothing new: no line
