@@ -10,6 +10,7 @@ from pathlib import Path
 
 from showcall.commands.args import host_port, port
 from showcall.model.times import Duration, TimeOfDay
+from showcall.runner.controlguard import PASSCODE_ENV, ControlPolicy, ControlPolicyError, parse_allow, passcode_from
 from showcall.runner.session import SessionOptions, ShowSession
 from showcall.web.access import WebAccessError, WebOptions, parse_listen
 
@@ -86,7 +87,26 @@ def add_arguments(parser: argparse.ArgumentParser, *, rehearse: bool = False) ->
         "--control-host",
         default="127.0.0.1",
         metavar="ADDR",
-        help="address to listen for control on (default 127.0.0.1; 0.0.0.0 for a Stream Deck on another machine)",
+        help="address to listen for control on (default 127.0.0.1, this machine only); any other address "
+        "needs --control-allow",
+    )
+    parser.add_argument(
+        "--control-allow",
+        metavar="CIDR[,CIDR]",
+        help="networks that may send control besides this machine, e.g. 10.0.0.0/24,192.168.1.20; "
+        "packets from elsewhere are dropped and counted",
+    )
+    parser.add_argument(
+        "--control-passcode",
+        metavar="S",
+        help="a passcode every control message must carry (/showcall/S/go); visible to other users in ps: "
+        f"prefer --control-passcode-file or ${PASSCODE_ENV}",
+    )
+    parser.add_argument(
+        "--control-passcode-file",
+        type=Path,
+        metavar="PATH",
+        help="read the control passcode from the first line of PATH",
     )
     only = "" if rehearse else " (rehearsal only: with --sim)"
     rehearsal = parser.add_argument_group(
@@ -156,7 +176,8 @@ def run(args: argparse.Namespace, *, rehearse: bool = False) -> int:
         return 2
     try:
         web = web_options(args)
-    except WebAccessError as exc:
+        policy = control_policy(args)
+    except (WebAccessError, ControlPolicyError) as exc:
         print(f"showcall: {exc}", file=sys.stderr)
         return 2
     options = SessionOptions(
@@ -167,7 +188,7 @@ def run(args: argparse.Namespace, *, rehearse: bool = False) -> int:
         timing_mode=args.timing,
         realtime=not args.no_rt,
         control_port=args.control,
-        control_host=args.control_host,
+        control_policy=policy,
         mtc_listen=args.mtc,
         clock_tod_ns=args.clock,
         speed=args.speed,
@@ -221,6 +242,27 @@ def web_options(args: argparse.Namespace) -> WebOptions | None:
     options = WebOptions(host, web_port, args.web_passcode, args.web_control)
     options.check()
     return options
+
+
+def control_policy(args: argparse.Namespace) -> ControlPolicy:
+    """Who may send control, from the options (ControlPolicyError when they are unsafe or unusable)."""
+    given = [
+        name
+        for name, value in [
+            ("--control-host", args.control_host != "127.0.0.1"),
+            ("--control-allow", args.control_allow is not None),
+            ("--control-passcode", args.control_passcode is not None),
+            ("--control-passcode-file", args.control_passcode_file is not None),
+        ]
+        if value
+    ]
+    if args.control is None:
+        if given:
+            raise ControlPolicyError(f"{given[0]} needs --control PORT")
+        return ControlPolicy()
+    allow = parse_allow(args.control_allow) if args.control_allow is not None else ()
+    passcode = passcode_from(args.control_passcode, args.control_passcode_file)
+    return ControlPolicy(args.control_host, allow, passcode)
 
 
 async def _headless(path: Path, options: SessionOptions) -> int:

@@ -152,7 +152,11 @@ class _Compiler:
             framing = config.framing or (osc.framing if osc else "slip")
             if config.framing is not None and protocol == "udp":
                 raise _Fail(at("framing"), "framing only applies to OSC over TCP (protocol: tcp)")
-            keepalive = tuple(self._fixed_sends(name, profile, profile.keepalive.send)) if profile.keepalive else ()
+            keepalive = (
+                tuple(self._fixed_sends(name, profile, profile.keepalive.send, where=("keepalive", "send")))
+                if profile.keepalive
+                else ()
+            )
             return Endpoint(
                 device=name,
                 kind="osc-tcp" if protocol == "tcp" else "osc-udp",
@@ -173,18 +177,45 @@ class _Compiler:
             device=name,
             kind="midi",
             midi_port=config.midi_port,
-            keepalive=tuple(self._fixed_sends(name, profile, profile.keepalive.send)) if profile.keepalive else (),
+            keepalive=(
+                tuple(self._fixed_sends(name, profile, profile.keepalive.send, where=("keepalive", "send")))
+                if profile.keepalive
+                else ()
+            ),
             keepalive_every_ns=profile.keepalive.every.ns if profile.keepalive else 0,
             panic=tuple(self._fixed_sends(name, profile, profile.panic, config)),
         )
 
     def _fixed_sends(
-        self, name: str, profile: Profile, sends: list[SendSpec], config: DeviceConfig | None = None
+        self,
+        name: str,
+        profile: Profile,
+        sends: list[SendSpec],
+        config: DeviceConfig | None = None,
+        where: tuple[str, ...] = ("panic",),
     ) -> Iterator[bytes]:
-        """Panic and keep-alive messages (no parameters)."""
-        for send in sends:
-            for _, payload, _ in self._render_send(name, send, {}, config, profile, Pos(profile.driver, 1, 1)):
+        """Panic and keep-alive messages (no parameters); a problem is located at the send in the
+        profile file (`where` is the path to the list of sends in it)."""
+        for index, send in enumerate(sends):
+            pos = self._profile_pos(profile, *where, index)
+            for _, payload, _ in self._render_send(name, send, {}, config, profile, pos):
                 yield payload
+
+    def _profile_pos(self, profile: Profile, *path: str | int) -> Pos:
+        """Where the value at `path` (keys and list indexes) stands in the profile's file, or the nearest
+        parent that is there."""
+        loaded = self.profiles.get(profile.driver)
+        if loaded is None:
+            return Pos(profile.driver, 1, 1)
+        node: Any = loaded.source
+        pos: Pos = loaded.source.pos
+        for step in path:
+            in_map = isinstance(node, YMap) and step in node
+            in_list = isinstance(node, YSeq) and isinstance(step, int) and 0 <= step < len(node)
+            if not (in_map or in_list):
+                break
+            pos, node = node.pos_of(step), node[step]
+        return pos
 
     # ---- cues ---------------------------------------------------------------------------------
 
@@ -341,7 +372,11 @@ class _Compiler:
                     failures.append(_Fail(at, str(exc)))
             elif spec.default is not None:
                 if name not in defaults:  # the same for every action of this verb: coerced once
-                    defaults[name] = coerce(name, spec, spec.default)
+                    try:
+                        defaults[name] = coerce(name, spec, spec.default)
+                    except ValueError as exc:  # the profile's own default does not fit its parameter
+                        at = self._profile_pos(profile, "verbs", _verb_name(key), "params", name, "default")
+                        raise _Fail(at, f"profile {profile.driver}: the default of {exc}") from exc
                 values[name] = defaults[name]
             elif spec.required:
                 failures.append(_Fail(key_pos, f"{key} needs parameter '{name}'"))

@@ -86,7 +86,7 @@ def build_osc(address: str, args: Sequence[OscArg]) -> bytes:
         if tag in _PACK:
             try:
                 data.append(_PACK[tag].pack(value))
-            except struct.error as exc:
+            except (struct.error, OverflowError) as exc:  # OverflowError: a float beyond float32's range for 'f'
                 raise ValueError(f"cannot encode {value!r} as OSC '{tag}': {exc}") from exc
         elif tag == "s":
             data.append(_osc_string(value))

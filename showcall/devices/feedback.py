@@ -152,9 +152,12 @@ class _Said:
 
     @property
     def number(self) -> float | None:
-        """The first argument when it is a number."""
+        """The first argument when it is a finite number (a NaN or an infinity from a device means nothing)."""
         first = self.args[0] if self.args else None
-        return float(first) if isinstance(first, int | float) and not isinstance(first, bool) else None
+        if not isinstance(first, int | float) or isinstance(first, bool):
+            return None
+        number = float(first)
+        return number if math.isfinite(number) else None
 
 
 def _cue_text(said: _Said) -> str:
@@ -213,7 +216,7 @@ def _describe_reply(said: _Said) -> tuple[str, Any]:
         return f"reply {fallback} (no JSON)", None
     try:
         body = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
         return f"reply {fallback} (not JSON)", None
     if not isinstance(body, dict):
         return f"reply {fallback} (not a JSON object)", body

@@ -235,3 +235,17 @@ class FeedbackEvent(Event):
     device: str
     report: str
     detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class ControlReport(Event):
+    """OSC control's counters: commands `accepted`, packets `dropped` by kind (run totals), the drops
+    since the last report that were not logged one by one (`unlogged`, by kind), how many times a
+    source was silenced for wrong passcodes; `final` once, when the run closes."""
+
+    name: ClassVar[str] = "control"
+    accepted: int
+    dropped: dict[str, int]
+    unlogged: dict[str, int] = field(default_factory=dict)
+    silences: int = 0
+    final: bool = False

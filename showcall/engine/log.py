@@ -98,19 +98,30 @@ class EventLog:
 
 
 def read_log(path: Path) -> Iterator[dict[str, Any]]:
-    """Every event in a log; a last line cut short by a crash is skipped, anything else unreadable is an error."""
+    """Every event in a log; a last line cut short by a crash is skipped, anything else unreadable is an
+    error (LogError, with the line number)."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_bytes().splitlines()
     except OSError as exc:
         raise LogError(f"cannot read the event log {path}: {exc.strerror}") from exc
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
             continue
         try:
-            event = json.loads(line)
-        except json.JSONDecodeError as exc:
+            event = json.loads(raw.decode("utf-8"))
+        except (ValueError, RecursionError) as exc:  # JSON's own errors, bad UTF-8, deep nesting, huge numbers
             if number == len(lines):
                 return  # the process died while writing this line
-            raise LogError(f"{path}:{number}: not an event line ({exc.msg})") from exc
+            raise LogError(f"{path}:{number}: not an event line ({_unreadable(exc)})") from exc
         if isinstance(event, dict) and "event" in event:
             yield event
+
+
+def _unreadable(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return exc.msg
+    if isinstance(exc, UnicodeDecodeError):
+        return "not UTF-8 text"
+    if isinstance(exc, RecursionError):
+        return "nested too deep"
+    return "a number too long"  # int() refuses more than 4,300 digits

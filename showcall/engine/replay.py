@@ -80,45 +80,80 @@ def replay(events: Iterable[dict[str, Any]]) -> Replay:
         try:
             state = _fold(state, event)
         except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"event {number} ({event.get('event')!r}) is not as showcall writes it: {exc!r}") from exc
+            why = f"it has no {exc.args[0]!r}" if isinstance(exc, KeyError) else str(exc)
+            raise ValueError(
+                f"event {number} ({_shown(event.get('event'))}) is not as showcall writes it: {why}"
+            ) from exc
     return state
 
 
+MAX_NS = 1 << 62
+"""Times in a log are nanoseconds (monotonic, or wall since 1970: 2**62 is the year 2116); anything outside
+0..MAX_NS is not as showcall writes it, and would overflow the timing core's 64-bit deadlines once moved."""
+
+
+def _ns(event: dict[str, Any], key: str) -> int:
+    value = event[key]
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < MAX_NS:
+        raise ValueError(f"{key} is {_shown(value)}, not a time in nanoseconds")
+    return value
+
+
+def _text(event: dict[str, Any], key: str, default: str | None = None) -> str:
+    value = event.get(key, default) if default is not None else event[key]
+    if not isinstance(value, str):
+        raise ValueError(f"{key} is {_shown(value)}, not text")
+    return value
+
+
+def _item(event: dict[str, Any]) -> int:
+    return _small(event, "item", 0, 0, "a message number")
+
+
+def _small(event: dict[str, Any], key: str, default: int, lowest: int, what: str) -> int:
+    value = event.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not lowest <= value < 1 << 31:
+        raise ValueError(f"{key} is {_shown(value)}, not {what}")
+    return value
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _fold(state: Replay, event: dict[str, Any]) -> Replay:
-    """One event folded into `state` (a reset starts a new one)."""
+    """One event folded into `state` (a reset starts a new one); ValueError for a field of the wrong type."""
     state.events += 1
     kind = event.get("event")
     if "show_tod_ns" in event:  # stamped while a rehearsal clock ran: the latest stamp says where it stood
-        state.show_clock = (int(event["mono_ns"]), int(event["show_tod_ns"]))
+        state.show_clock = (_ns(event, "mono_ns"), _ns(event, "show_tod_ns"))
     if kind == "loaded":
-        state.wall_offset_ns = int(event["wall_ns"]) - int(event["mono_ns"])
-        state.path = str(event.get("path", ""))
-        state.speed = int(event.get("speed", 1))
-        if state.speed < 1:
-            raise ValueError(f"speed {state.speed}")
+        state.wall_offset_ns = _ns(event, "wall_ns") - _ns(event, "mono_ns")
+        state.path = _text(event, "path", "")
+        state.speed = _small(event, "speed", 1, 1, "a rehearsal speed")
     elif kind == "reset":
         state = state.fresh()
     elif kind == "rehearse_from":
         state = state.fresh()
-        state.from_cue = str(event["cue"])
+        state.from_cue = _text(event, "cue")
     elif kind == "go":
-        state.fired[str(event["cue"])] = FiredCue(
-            int(event["fire_ns"]), Source(str(event["source"])), wall_offset_ns=state.wall_offset_ns
+        state.fired[_text(event, "cue")] = FiredCue(
+            _ns(event, "fire_ns"), Source(_text(event, "source")), wall_offset_ns=state.wall_offset_ns
         )
-    elif kind == "sent":
-        fired = state.fired.get(str(event.get("cue")))
+    elif kind in {"sent", "send_failed"}:  # a failed send was attempted: resending would not be "once"
+        fired = state.fired.get(_text(event, "cue"))
         if fired is not None:
-            fired.sent.add(int(event.get("item", 0)))
-    elif kind == "send_failed":
-        fired = state.fired.get(str(event.get("cue")))
-        if fired is not None:
-            fired.sent.add(int(event.get("item", 0)))  # attempted: resending would not be "once"
+            fired.sent.add(_item(event))
     elif kind in {"complete", "failed"}:
-        fired = state.fired.get(str(event.get("cue")))
+        fired = state.fired.get(_text(event, "cue"))
         if fired is not None:
             fired.complete = True
     elif kind == "standby":
-        state.playhead = event.get("cue")
+        cue = event.get("cue")
+        if cue is not None and not isinstance(cue, str):
+            raise ValueError(f"cue is {_shown(cue)}, not a cue id")
+        state.playhead = cue
         state.playhead_known = True
     elif kind == "hold":
         state.held = True

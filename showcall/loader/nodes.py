@@ -145,6 +145,10 @@ def plain_tag(text: str) -> str:
     return STR_TAG
 
 
+_MAX_INT_DIGITS = 4000
+"""Below Python's limit on int() of decimal text (4300 digits, sys.get_int_max_str_digits)."""
+
+
 def tagged_value(tag: str, text: str) -> Any:
     """The value of a scalar with a core-schema `tag` (see plain_tag); KeyError for any other tag."""
     if tag == STR_TAG:
@@ -154,6 +158,10 @@ def tagged_value(tag: str, text: str) -> Any:
     if tag == BOOL_TAG:
         return text.lower() == "true"
     if tag == INT_TAG:
+        if len(text) > _MAX_INT_DIGITS and text[:2] not in {"0x", "0o"}:
+            # Python refuses to convert more digits than this (a guard against slow conversions);
+            # a number that long is out of every range a show file has, and says so as infinity
+            return make_number(YFloat, float("-inf") if text.startswith("-") else float("inf"), text)
         return make_number(YInt, int(text, 0) if text[:2] in {"0x", "0o"} else int(text), text)
     if tag == FLOAT_TAG:
         lowered = text.lower().lstrip("+")

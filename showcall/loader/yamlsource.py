@@ -103,6 +103,10 @@ def parse_yaml(text: str, display: str) -> Any:
     """
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
+    except RecursionError:  # PyYAML without libyaml composes recursively: a few hundred levels exhaust it
+        raise YamlSourceError(
+            [Problem(display, 1, 1, "", f"nested more than {MAX_DEPTH} levels deep: a show file needs about 12")]
+        ) from None
     except yaml.MarkedYAMLError as exc:
         raise YamlSourceError([_yaml_problem(exc, text, display)]) from exc
     except yaml.YAMLError as exc:  # reader errors (control characters) carry a position too
@@ -115,24 +119,86 @@ def parse_yaml(text: str, display: str) -> Any:
             [_pos(display, second).problem("", "more than one YAML document ('---'): a file holds one show")]
         )
     problems: list[Problem] = []
-    data = _convert(nodes[0], display, problems)
+    try:
+        data = _convert(nodes[0], display, problems, aliases="*" in text)
+    except _Refused as exc:
+        raise YamlSourceError([exc.problem]) from None
     if problems:
         raise YamlSourceError(problems)
     return data
 
 
-def _convert(root: yaml.Node, display: str, problems: list[Problem]) -> Any:
+MAX_DEPTH = 64
+"""Levels of nesting a show file may have (it needs about 12). Deeper data would exhaust Python's
+recursion here and in validation; an alias inside its own anchor (`a: &a [*a]`) is infinitely deep."""
+
+MAX_REPEATED = 100_000
+"""Values YAML aliases may add to a file beyond what it writes out. An alias repeats its anchor's whole
+subtree, so ten lines of aliases of aliases can stand for a billion values (an "alias bomb") that would
+hang the check and fill memory; the reuse a show file needs (a device's settings, a cue list) stays far below."""
+
+_COLLECTION_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
+
+
+class _Refused(Exception):
+    """The document cannot be converted at all (too deep, or aliases repeat too much)."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+
+
+def _convert(root: yaml.Node, display: str, problems: list[Problem], *, aliases: bool = True) -> Any:
     """Turn a composed node tree into YMap/YSeq/scalars, recording each key's and value's position.
 
     Closures rather than one recursive function with `isinstance` tests: they run once per node
     (~170,000 for 10,000 cues), and the lookups a general function makes there showed in the
     profile. Positions are built with tuple.__new__, which skips the NamedTuple's Python-level
     constructor (same Pos, a third of the cost).
+
+    Depth is bounded (MAX_DEPTH). With `aliases` (the text has a `*`), every node is counted: an alias is
+    the same composed node met again, and what aliases repeat is bounded (MAX_REPEATED), blamed on the
+    outermost alias being expanded. Counting costs a third of the read, so a file without aliases skips it.
     """
     new_pos = tuple.__new__
+    seen: set[int] = set()  # composed nodes live as long as the conversion: their ids stay unique
+    repeated = [0]
+    outer: list[yaml.Node] = []  # the outermost alias being expanded
 
     def pos(mark: Any) -> Pos:
         return new_pos(Pos, (display, mark.line + 1, mark.column + 1))
+
+    def refuse(node: yaml.Node, message: str) -> _Refused:
+        return _Refused(pos(node.start_mark).problem("", message))
+
+    def value(node: Any, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            raise refuse(node, f"nested more than {MAX_DEPTH} levels deep (or an alias inside its own anchor)")
+        kind = node.__class__
+        if not aliases:
+            return (
+                scalar(node) if kind is _SCALAR else mapping(node, depth) if kind is _MAPPING else sequence(node, depth)
+            )
+        if id(node) not in seen:
+            seen.add(id(node))
+            outermost = False
+        else:
+            repeated[0] += 1
+            if repeated[0] > MAX_REPEATED:
+                raise refuse(
+                    outer[0] if outer else node,
+                    f"YAML aliases repeat the anchor here into more than {MAX_REPEATED:,} values; "
+                    "a show file needs far fewer (use a cue pack to repeat cues)",
+                )
+            outermost = not outer
+            if outermost:
+                outer.append(node)
+        try:
+            return (
+                scalar(node) if kind is _SCALAR else mapping(node, depth) if kind is _MAPPING else sequence(node, depth)
+            )
+        finally:
+            if outermost:
+                outer.clear()
 
     def scalar(node: Any) -> Any:
         tag = node.tag
@@ -146,9 +212,17 @@ def _convert(root: yaml.Node, display: str, problems: list[Problem]) -> Any:
             )
             return node.value
 
-    def mapping(node: Any) -> YMap:
+    def collection_tag(node: Any) -> None:
+        if node.tag not in _COLLECTION_TAGS:  # a tag on a mapping or a list (!!set, !!python/object...)
+            problems.append(
+                pos(node.start_mark).problem("", f"YAML tag {node.tag!r} is not supported in show files; remove it")
+            )
+
+    def mapping(node: Any, depth: int) -> YMap:
+        collection_tag(node)
         out = YMap(pos(node.start_mark))
         key_pos, val_pos = out.key_pos, out.val_pos
+        inner = depth + 1
         for key_node, value_node in node.value:
             mark = key_node.start_mark
             at = new_pos(Pos, (display, mark.line + 1, mark.column + 1))
@@ -161,37 +235,32 @@ def _convert(root: yaml.Node, display: str, problems: list[Problem]) -> Any:
                     continue
                 key = scalar(key_node)
             else:
-                mapping(key_node) if kind is _MAPPING else sequence(key_node)  # for the problems inside it
+                value(key_node, inner)  # for the problems inside it
                 problems.append(at.problem("", "a mapping key must be a plain value"))
                 continue
             if key in out:
                 problems.append(at.problem("", f"duplicate key {key!r} (first at line {key_pos[key].line})"))
                 continue
-            kind = value_node.__class__
             out[key] = (
-                scalar(value_node)
-                if kind is _SCALAR
-                else mapping(value_node)
-                if kind is _MAPPING
-                else sequence(value_node)
+                scalar(value_node) if value_node.__class__ is _SCALAR and not aliases else value(value_node, inner)
             )
             key_pos[key] = at
             mark = value_node.start_mark
             val_pos[key] = new_pos(Pos, (display, mark.line + 1, mark.column + 1))
         return out
 
-    def sequence(node: Any) -> YSeq:
+    def sequence(node: Any, depth: int) -> YSeq:
+        collection_tag(node)
         out = YSeq(pos(node.start_mark))
         item_pos = out.item_pos
+        inner = depth + 1
         for item in node.value:
-            kind = item.__class__
-            out.append(scalar(item) if kind is _SCALAR else mapping(item) if kind is _MAPPING else sequence(item))
+            out.append(scalar(item) if item.__class__ is _SCALAR and not aliases else value(item, inner))
             mark = item.start_mark
             item_pos.append(new_pos(Pos, (display, mark.line + 1, mark.column + 1)))
         return out
 
-    kind = root.__class__
-    return scalar(root) if kind is _SCALAR else mapping(root) if kind is _MAPPING else sequence(root)
+    return value(root, 0)
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError, text: str, display: str) -> Problem:

@@ -31,6 +31,9 @@ _UNIT_ORDER = ["h", "m", "s", "ms", "us"]
 _DURATION_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(h|ms|m|s|us|µs)")
 DURATION_PATTERN = r"^\s*(\d+(\.\d+)?\s*(h|m|s|ms|us|µs)\s*)+$"
 DURATION_HINT = "write a duration like '250ms', '2s', '1.5s', '1m30s' or '1h'"
+MAX_DURATION_NS = 24 * 3600 * NS_PER_S
+"""The longest duration a show file may write: everything in a show happens within one show day, and
+deadlines then stay far inside the timing core's 64-bit nanoseconds."""
 
 
 class _StringValue:
@@ -141,7 +144,10 @@ class Duration(_StringValue):
             if rank <= last:
                 raise ValueError(f"bad duration {text!r}: units must go from largest to smallest, once each")
             last = rank
-            total += round(float(match.group(1)) * _UNIT_NS[unit])
+            part = float(match.group(1)) * _UNIT_NS[unit]  # inf for hundreds of digits: refused just below
+            if part > MAX_DURATION_NS or total + part > MAX_DURATION_NS:
+                raise ValueError(f"bad duration {text!r}: at most 24h (one show day)")
+            total += round(part)
             pos = match.end()
         return cls(total, stripped)
 

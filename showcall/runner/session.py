@@ -11,7 +11,7 @@ import dataclasses
 import ipaddress
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -26,6 +26,7 @@ from showcall.engine.replay import Replay, replay
 from showcall.errors import Problem, ShowcallError, ShowFileError
 from showcall.runner.auto import AutoGo
 from showcall.runner.control import ControlInput, listen
+from showcall.runner.controlguard import ControlPolicy
 from showcall.runner.lastrun import SinceLastRun, since_last_run
 from showcall.runner.mtcin import MtcListener, MtcTimecode
 from showcall.timing.api import Scheduler
@@ -51,7 +52,8 @@ class Simulators(Protocol):
 @dataclass
 class SessionOptions:
     """How to run: `sim` replaces every device by its simulator; `auto_gap_ns` GOes manual cues by
-    itself; `log_path` overrides the per-show log; `resume` continues the newest (or given) log.
+    itself; `log_path` overrides the per-show log; `resume` continues the newest (or given) log;
+    `control_port` listens for OSC control, where and from whom `control_policy` says.
 
     A rehearsal (`sim`) may run on a rehearsal clock: `clock_tod_ns` sets it, `speed` runs it faster,
     `from_cue` / `from_segment` start it there (docs/engine.md, "Rehearsing a part of the show").
@@ -64,7 +66,7 @@ class SessionOptions:
     timing_mode: str | None = None
     realtime: bool = True
     control_port: int | None = None
-    control_host: str = "127.0.0.1"
+    control_policy: ControlPolicy = field(default_factory=ControlPolicy)
     mtc_listen: str | None = None
     clock_tod_ns: int | None = None
     speed: int = 1
@@ -170,9 +172,9 @@ class ShowSession:
                 session.auto = AutoGo(engine, engine.clock, options.auto_gap_ns)
             if options.control_port is not None:
                 try:
-                    control = await listen(engine, options.control_port, options.control_host)
+                    control = await listen(engine, options.control_port, options.control_policy)
                 except OSError as exc:
-                    where = f"{options.control_host}:{options.control_port}"
+                    where = f"{options.control_policy.host}:{options.control_port}"
                     raise ShowcallError(f"cannot listen for control on {where}: {exc.strerror}") from exc
                 exits.callback(control.close)
                 session.control = control
@@ -194,7 +196,12 @@ class ShowSession:
 
     async def aclose(self) -> None:
         """Stop what the session started, last first: the web views, control, MTC, the engine's listening,
-        the timing core, the log, the simulators."""
+        the timing core, the log, the simulators. Control's counters are logged (and said on stderr if it
+        dropped anything) first."""
+        if self.control is not None:
+            summary = self.control.finish()
+            if self.control.stats.dropped_total:  # strangers or typos at the control port: the caller should know
+                print(f"showcall: {summary}", file=sys.stderr)
         await self._exits.aclose()
 
 

@@ -255,7 +255,12 @@ class OscSimulator(Simulator):
     def send_osc(self, peer: Peer, address: str, *args: Any, quiet: bool = False) -> None:
         """Send one OSC message to `peer` (args typed as YAML would be: int i, float f, str s, bool T/F)."""
         message = OscIn(address, tuple(args))
-        packet = build_osc(address, [typed_osc_arg(arg) for arg in args])
+        try:
+            packet = build_osc(address, [typed_osc_arg(arg) for arg in args])
+        except ValueError as exc:  # an answer echoing what a client sent (a double beyond float32, a blob...)
+            self.stats.send_errors += 1
+            self._record("dropped", f"answer {message.summary()[:80]} not sent: {exc}", peer)
+            return
         self._send(peer, packet, message.summary(), message, quiet=quiet)
 
     def broadcast_osc(self, address: str, *args: Any, quiet: bool = False) -> None:

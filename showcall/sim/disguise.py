@@ -10,6 +10,7 @@ in its OSC transport; a rehearsal has none, so it answers whoever talks to it).
 from __future__ import annotations
 
 import asyncio
+import math
 from typing import Any
 
 from showcall.devices.oscmsg import OscIn
@@ -69,8 +70,10 @@ class DisguiseSimulator(OscSimulator):
         return True
 
     def _cue(self, args: tuple[Any, ...]) -> bool:
-        if not 1 <= len(args) <= 3 or not all(isinstance(a, int | float) and not isinstance(a, bool) for a in args):
-            return False
+        if not 1 <= len(args) <= 3 or not all(
+            isinstance(a, int | float) and not isinstance(a, bool) and math.isfinite(a) for a in args
+        ):
+            return False  # a NaN or infinite part is no cue number (and round() would raise on it)
         self.cue = ".".join(str(round(a)) for a in args)
         self._changed(f"cue {self.cue}")
         return True

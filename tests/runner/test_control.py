@@ -65,9 +65,16 @@ def test_malformed_control_packets_are_dropped_and_counted(tmp_path: Path) -> No
         osc("/showcall/go", 1, 2): "go takes no arguments",
     }
     for packet, reason in packets.items():
-        assert control.handle(packet) == reason
+        assert str(control.handle(packet)) == reason
         control.datagram_received(packet, ("127.0.0.1", 9))
-    assert control.stats.dropped_total == len(packets)
+    assert control.stats.dropped_total == 2 * len(packets)
+    assert control.stats.dropped == {
+        "not OSC": 8,
+        "bundle": 2,
+        "oversized": 2,
+        "unknown address": 4,
+        "bad arguments": 4,
+    }
     assert r.gos() == []
     assert len(r.of(ev.Refused)) == len(packets)
 

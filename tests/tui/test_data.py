@@ -132,3 +132,18 @@ def test_a_burst_of_events_signals_the_screen_once_until_it_looks(virtual_consol
     engine.announce(ev.ErrorEvent(engine.clock.now_ns(), message="log not writable"))
     assert len(signals) == 2  # after a take, the next event signals again
     feed.close()
+
+
+def test_a_flood_at_the_control_port_is_one_log_line_per_window(virtual_console):
+    console = virtual_console("tiny.yaml")
+    engine = console.engine
+    feed = ShowFeed(engine, console.scheduler, lambda: None)
+    engine.start()  # an engine holds every event until its `loaded`
+    feed.take()
+    now = engine.clock.now_ns()
+    engine.announce(ev.ControlReport(now, accepted=0, dropped={"not OSC": 990}, unlogged={"not OSC": 980}))
+    engine.announce(ev.ControlReport(now, accepted=0, dropped={"not OSC": 990}, final=True))  # nothing new: no line
+    assert [(line.kind, line.text) for line in feed.take().log] == [
+        ("refused", "control: 980 more packets dropped (not OSC 980)")
+    ]
+    feed.close()

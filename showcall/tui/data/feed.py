@@ -246,6 +246,9 @@ class ShowFeed:
         elif isinstance(event, ev.Refused):
             self.notice = Notice("refused", event.command, event.reason, at)
             self._log(at, "refused", f"{event.command} refused: {event.reason.removeprefix('GO refused: ')}")
+        elif isinstance(event, ev.ControlReport) and event.unlogged:  # a flood at the control port, summed up
+            kinds = ", ".join(f"{kind} {count:,}" for kind, count in event.unlogged.items())
+            self._log(at, "refused", f"control: {sum(event.unlogged.values()):,} more packets dropped ({kinds})")
         elif isinstance(event, ev.Hold | ev.Resume | ev.PanicEvent | ev.Reset | ev.End | ev.Loaded | ev.RehearseFrom):
             self._show_state(event)
         elif isinstance(event, ev.Ack):
