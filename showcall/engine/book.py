@@ -24,17 +24,28 @@ from showcall.timing.api import Scheduler, SendItem
 ACTIVE = frozenset({CueState.ARMED, CueState.FIRED})
 
 
+Armed = Callable[[int, list[tuple[int, int, int]]], None]
+"""Told (cue index, [(item id, message index, due_ns)]) just before those messages go to the timing core."""
+
+
 class CueBook:
     """The runtime side of the cue list (see module docstring). `on_fire(index)` is called by a
-    bookkeeping timer when an armed cue reaches its fire time."""
+    bookkeeping timer when an armed cue reaches its fire time; `on_armed` just before messages are
+    handed to the timing core (the engine logs them first: a crash resume must know what the core had)."""
 
     def __init__(
-        self, cues: tuple[CompiledCue, ...], scheduler: Scheduler, clock: ShowClock, on_fire: Callable[[int], None]
+        self,
+        cues: tuple[CompiledCue, ...],
+        scheduler: Scheduler,
+        clock: ShowClock,
+        on_fire: Callable[[int], None],
+        on_armed: Armed | None = None,
     ) -> None:
         self.cues = cues
         self.scheduler = scheduler
         self.clock = clock
         self.on_fire = on_fire
+        self.on_armed = on_armed
         self.runs: tuple[CueRun, ...] = tuple(CueRun(i) for i in range(len(cues)))  # read freely; changed here only
         self.items: dict[int, tuple[int, int]] = {}  # item id -> (cue index, message index)
         # items whose cancel is on its way to the core: one may still be reported sent (the cancel lost the
@@ -183,10 +194,40 @@ class CueBook:
         self.set_state(index, CueState.PENDING)
         return False
 
-    def stop_timers(self) -> None:
-        """No bookkeeping timer fires any more (the run is over)."""
-        for i in self.active:
-            self.runs[i].cancel_timer()
+    def wind_down(self, until_ns: int) -> tuple[list[int], list[tuple[int, int]]]:
+        """Quit: what is due by `until_ns` stays with the core (it may be on its way out: a GO already taken),
+        every later send is cancelled and no bookkeeping timer fires again. Returns the armed cues whose fire
+        time is by then (the caller marks them fired) and the cues cut short, each with how many of its messages
+        will not go. An armed cue with nothing left goes back to pending: it never fired."""
+        due_now: list[int] = []
+        cut: list[tuple[int, int]] = []
+        cancel: list[int] = []
+        for i in sorted(self.active):
+            run = self.runs[i]
+            run.cancel_timer()
+            later = [item for item, due in run.unsent.items() if due > until_ns]
+            for item in later:
+                del run.unsent[item]
+                self.cancelling[item] = self.items.pop(item)
+            cancel += later
+            if run.state is CueState.ARMED and (run.fire_ns is None or run.fire_ns > until_ns):
+                run.fire_ns = None
+                self.set_state(i, CueState.PENDING)
+                continue
+            if run.state is CueState.ARMED:
+                due_now.append(i)
+            if later:
+                cut.append((i, len(later)))
+        if cancel:
+            self.scheduler.cancel_items(cancel)
+        return due_now, cut
+
+    def cut_short(self, index: int, reason: str) -> None:
+        """A fired cue will not send the rest of its messages (quit): it failed, with `reason`."""
+        run = self.runs[index]
+        run.reason = reason
+        run.complete_ns = self.clock.now_ns()
+        self.set_state(index, CueState.FAILED)
 
     def pass_over(self, index: int, passed: bool = True) -> None:
         """The caller moved the playhead past cue `index` without firing it (or back onto it: False)."""
@@ -232,6 +273,8 @@ class CueBook:
             run.unsent[item_id] = due
             self.items[item_id] = (index, number)
         if items:
+            if self.on_armed is not None:
+                self.on_armed(index, [(i.item_id, n, i.deadline_ns) for i, (n, _) in zip(items, numbers_and_dues, strict=True)])
             self.scheduler.schedule(items)
 
     def cancel_unsent(self, index: int) -> None:

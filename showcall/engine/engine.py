@@ -57,6 +57,8 @@ from showcall.timing.api import Scheduler
 
 Listener = Callable[[ev.Event], None]
 
+QUITTING = "the run is ending (quit): waiting for the last sends to be confirmed"
+
 GO_LEAD_NS = 1_000_000
 """A GO's sends are due 1 ms after the key: the deadline reaches the timing core in ~0.3 ms, so the
 first message goes out on time and every later one keeps its exact offset from it."""
@@ -94,7 +96,7 @@ class Engine:
         self._path = path
         self._digest = digest
         self._go_lead_ns = go_lead_ns
-        self._book = CueBook(plan.cues, scheduler, self._show_clock, self._fired)
+        self._book = CueBook(plan.cues, scheduler, self._show_clock, self._fired, self._armed)
         self._runs = self._book.runs
         self._playhead = 0
         self._held_since: int | None = None
@@ -104,6 +106,7 @@ class Engine:
         self._last_go_ns: int | None = None
         self._ended = False
         self._quit = False
+        self._quitting: str | None = None  # the reason, from quit() until `end`: waiting for the core to settle
         self._run_of_show = RunOfShow(plan, speed)
         self._handshake = Handshake(list(plan.show.departments))
         self._dept_next: dict[str, str] = {}
@@ -266,6 +269,7 @@ class Engine:
             held_since_ns=self._held_since,
             panicked=self._panicked,
             ended=self._ended,
+            quitting=self._quitting is not None and not self._ended,
             running=self._book.running(),
             last_go_ns=self._last_go_ns,
             go_guard_ns=self.plan.show.info.go_guard.ns,
@@ -325,6 +329,8 @@ class Engine:
     def go(self, source: Source = Source.OPERATOR) -> Refusal | None:
         """Fire the cue on standby now; refused while held, past the end, or within go_guard."""
         now = self._now()
+        if self._quitting is not None:
+            return self._refuse("go", QUITTING)
         if self._held:
             return self._refuse("go", "the show is held: resume first")
         if self._playhead >= len(self._cues):
@@ -339,6 +345,8 @@ class Engine:
 
     def hold(self, reason: str = "") -> Refusal | None:
         """Hold: every countdown stops and nothing automatic fires until resume."""
+        if self._quitting is not None:
+            return self._refuse("hold", QUITTING)
         if self._held:
             return self._refuse("hold", "the show is already held")
         now = self._now()
@@ -352,6 +360,8 @@ class Engine:
 
     def resume(self) -> Refusal | None:
         """End the hold: what was pending goes on, moved later by the time held."""
+        if self._quitting is not None:
+            return self._refuse("resume", QUITTING)
         if self._held_since is None:
             return self._refuse("resume", "the show is not held")
         now = self._now()
@@ -368,6 +378,8 @@ class Engine:
 
     def back(self) -> Refusal | None:
         """Put the playhead on the cue before it (GO then fires that cue again)."""
+        if self._quitting is not None:
+            return self._refuse("back", QUITTING)
         if self._playhead == 0:
             return self._refuse("back", "already at the first cue")
         self._set_playhead(self._playhead - 1)
@@ -377,6 +389,8 @@ class Engine:
 
     def skip(self) -> Refusal | None:
         """Move the playhead past the standby cue without firing it."""
+        if self._quitting is not None:
+            return self._refuse("skip", QUITTING)
         if self._playhead >= len(self._cues):
             return self._refuse("skip", "end of show: there is no cue on standby")
         if self._runs[self._playhead].state is CueState.PENDING:
@@ -388,6 +402,8 @@ class Engine:
 
     def standby(self, cue_id: str) -> Refusal | None:
         """Put the playhead on cue `cue_id` (a jump: nothing fires)."""
+        if self._quitting is not None:
+            return self._refuse("standby", QUITTING)
         index = self.plan.index_of(cue_id)
         if index is None:
             return self._refuse("standby", f"no cue '{cue_id}' in this show")
@@ -407,6 +423,8 @@ class Engine:
 
     def ack(self, dept: str) -> Refusal | None:
         """Department `dept` answers "standing by"."""
+        if self._quitting is not None:
+            return self._refuse("ack", QUITTING)
         dept = dept.upper()
         if dept not in self.plan.show.departments:
             return self._refuse("ack", f"no department '{dept}' in this show")
@@ -421,6 +439,8 @@ class Engine:
         and hold the show (resume re-arms time cues; what was cancelled stays cancelled)."""
         now = self._now()
         self._scheduler.panic()
+        for item in self._parking.release():  # a hold's confirmed cancels: no longer in the core's hands
+            self._book.forget(item)
         stopped = []
         for i in sorted(self._book.active):
             stopped.append(self._cues[i].id)
@@ -439,6 +459,9 @@ class Engine:
 
     def reset(self) -> None:
         """Back to the top: cancel everything, every cue pending, playhead on the first cue."""
+        if self._quitting is not None:
+            self._refuse("reset", QUITTING)
+            return
         now = self._now()
         self._clear(now)
         self._quit = False
@@ -450,6 +473,8 @@ class Engine:
         """Take the rehearsal from `point` (see rehearsal.py): cancel what is pending, every cue back to pending
         and those before it passed, the rehearsal clock set, its cue on standby, time cues armed from there.
         Refused on a real show's clock, and while a cue is running (going out, or a chain counting from it)."""
+        if self._quitting is not None:
+            return self._refuse(GO_TO, QUITTING)
         if not self._show_clock.rehearsal:
             return self._refuse(GO_TO, NOT_A_REHEARSAL)
         if self._book.running():
@@ -477,6 +502,8 @@ class Engine:
 
     def _clear(self, now: int) -> None:
         """Cancel everything pending (quietly: unlike panic, devices are not told to stop) and forget the run."""
+        for item in self._parking.release():  # a hold's confirmed cancels: no longer in the core's hands
+            self._book.forget(item)
         pending = self._book.unsent_items()
         if pending:
             self._scheduler.cancel_items(pending)
@@ -493,16 +520,62 @@ class Engine:
         self._handshake.clear()
 
     def quit(self, reason: str = "quit") -> None:
-        """End the run now: cancel what is pending (nothing more fires), emit `end`, go quiet."""
-        if self._ended and self._quit:
+        """Stop the run, draining first (docs/engine.md, "Quit"): nothing more fires except what is due
+        within the GO lead (a GO already taken goes out, and its `go` is emitted now); every later send is
+        cancelled; `end` follows once the timing core has settled every send it was handed, so each one
+        that went out is in the log before it. Other commands are refused meanwhile (panic still works).
+        The runner bounds the wait with `force_end`."""
+        if self._quit:
             return
-        pending = self._book.unsent_items()
-        self._book.stop_timers()
-        if pending:
-            self._scheduler.cancel_items(pending)
-        if not self._ended:
-            self._emit(ev.End(self._now(), reason=reason))
-        self._ended = self._quit = True
+        self._quit = True
+        if self._ended:  # the show had completed: nothing is left in flight
+            self.close()
+            return
+        now = self._now()
+        self._quitting = reason
+        for item in self._parking.release():  # a hold's confirmed cancels: no longer in the core's hands
+            self._book.forget(item)
+        due_now, cut = self._book.wind_down(now + self._go_lead_ns)
+        self._emit(ev.Quit(now, reason=reason, waiting=self._book.unsettled))
+        for i in due_now:
+            self._fired(i)
+        self._time_cues.clear(now)  # after those: a cue firing moves the playhead, which arms time cues
+        for i, count in cut:
+            total = len(self._cues[i].messages)
+            self._book.cut_short(i, f"stopped by {reason}: {count} of {total} messages not sent")
+            self._emit(ev.CueFailed(now, cue=self._cues[i].id, reason=self._runs[i].reason))
+        self._check_drained()
+
+    def force_end(self) -> int:
+        """The wait for the timing core ran out: emit `end` now, with an `error` naming the sends it had not
+        confirmed (they may or may not have gone out); returns how many. Nothing when already ended."""
+        if self._ended:
+            return 0
+        if self._quitting is None:
+            self.quit()
+            if self._ended:
+                return 0
+        waiting = sorted({**self._book.items, **self._book.cancelling}.values())
+        names = [f"{self._cues[index].id} #{number}" for index, number in waiting]
+        shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+        self._emit(
+            ev.ErrorEvent(
+                self._now(),
+                message=f"{len(names)} sends not confirmed by the timing core at exit (they may or may not "
+                f"have gone out): {shown}",
+            )
+        )
+        self._finish(len(names))
+        return len(names)
+
+    def _check_drained(self) -> None:
+        """Quitting, and the core has settled everything it was handed: the run ends."""
+        if self._quitting is not None and not self._ended and not self._book.unsettled:
+            self._finish(0)
+
+    def _finish(self, unconfirmed: int) -> None:
+        self._ended = True
+        self._emit(ev.End(self._now(), reason=self._quitting or "quit", unconfirmed=unconfirmed))
         self.close()
 
     def close(self) -> None:
@@ -516,9 +589,20 @@ class Engine:
 
     # ---- firing -------------------------------------------------------------------------------
 
+    def _armed(self, index: int, items: list[tuple[int, int, int]]) -> None:
+        """Log the messages about to go to the core before they do (see `ev.Armed`)."""
+        run = self._runs[index]
+        source = run.source if run.source is not None else Source.OPERATOR
+        fire_ns = run.fire_ns if run.fire_ns is not None else 0
+        self._emit(
+            ev.Armed(self._now(), cue=self._cues[index].id, source=source.value, fire_ns=fire_ns, items=tuple(items))
+        )
+
     def _fire(self, index: int, fire_ns: int, source: Source, *, chain: bool = True) -> None:
         """Hand cue `index`'s sends to the timing core as deadlines from `fire_ns`, and arm the
         follow/after chain behind it the same way; cues due now are marked fired in list order."""
+        if self._quitting is not None:
+            return  # nothing new is armed once the run is ending (a time cue's timer, a resume's chain)
         due_now = [index] if self._book.arm(index, fire_ns, source) else []
         if chain:
             for j, at, chained_source in self._book.chain(index, fire_ns):
@@ -556,7 +640,7 @@ class Engine:
         self._check_end()
 
     def _check_end(self) -> None:
-        if self._ended or self._playhead < len(self._cues) or self._book.active:
+        if self._ended or self._quitting is not None or self._playhead < len(self._cues) or self._book.active:
             return
         self._ended = True
         self._emit(ev.End(self._now()))
@@ -603,11 +687,13 @@ class Engine:
             for item in report.item_ids:
                 if not self._parking.cancelled(item):  # hold cancelled it: resume puts it back
                     self._book.forget(item)
+            self._emit(ev.CancelledEvent(self._now(), items=report.item_ids, reason=report.reason))
         else:
             if isinstance(report, p.DeviceStatus):
                 self._devices[report.device] = DeviceSnapshot(report.device, report.state, report.detail, self._now())
             for event in report_events(report, self._now(), self._feedback):
                 self._emit(event)
+        self._check_drained()
 
     def _item_done(self, item: int, report: p.Sent | p.SendFailed) -> None:
         self._parking.sent(item)  # it went out before hold's cancel reached the core, if a hold was on
@@ -631,6 +717,7 @@ class Engine:
                     sent_ns=report.sent_ns,
                     late_us=round(late, 1),
                     item=number,
+                    item_id=item,
                 )
             )
         else:
@@ -644,6 +731,7 @@ class Engine:
                     due_ns=report.due_ns,
                     reason=report.reason,
                     item=number,
+                    item_id=item,
                 )
             )
         if live and run.state is CueState.FIRED and not run.unsent:

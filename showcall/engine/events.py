@@ -98,6 +98,7 @@ class SentEvent(Event):
     sent_ns: int
     late_us: float
     item: int = 0
+    item_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +111,7 @@ class SendFailedEvent(Event):
     due_ns: int
     reason: str
     item: int = 0
+    item_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,10 +194,45 @@ class ErrorEvent(Event):
 
 @dataclass(frozen=True, slots=True)
 class End(Event):
-    """The last cue completed (or the run was quit)."""
+    """The last cue completed, or the run was stopped (quit, end of input, a signal, the console's quit)
+    and every send handed to the timing core was settled; `unconfirmed` counts sends the core had not
+    confirmed when the wait for them ran out (docs/engine.md, "Quit")."""
 
     name: ClassVar[str] = "end"
     reason: str = "complete"
+    unconfirmed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Quit(Event):
+    """The run is stopping (`reason`: quit, end of input, SIGTERM, SIGINT, quit from the console): nothing more
+    fires; `end` follows once the timing core has settled the `waiting` sends it still holds."""
+
+    name: ClassVar[str] = "quit"
+    reason: str
+    waiting: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Armed(Event):
+    """Messages of `cue` about to be handed to the timing core, written (and flushed) before they are:
+    `items` is one `[item_id, message index, due_ns]` per message; `fire_ns` and `source` are the cue's.
+    A crash resume uses it to know what was in the core's hands (docs/engine.md, "Crash resume")."""
+
+    name: ClassVar[str] = "armed"
+    cue: str
+    source: str
+    fire_ns: int
+    items: tuple[tuple[int, int, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CancelledEvent(Event):
+    """The timing core confirmed these items cancelled (hold, panic, quit, a cue fired again): never sent."""
+
+    name: ClassVar[str] = "cancelled"
+    items: tuple[int, ...]
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +244,7 @@ class TimingInfo(Event):
     priority: str
     realtime: bool
     notes: tuple[str, ...] = ()
+    pid: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,6 +94,13 @@ class Parking:
         """The core sent item `item` before the hold's cancel reached it: nothing to put back."""
         self._parked.pop(item, None)
 
+    def release(self) -> list[int]:
+        """Forget everything parked (quit); returns the items the core confirmed cancelled, which are no
+        longer in its hands (the others will still be confirmed)."""
+        confirmed = [item for item, parked in self._parked.items() if parked.cancelled and item > 0]
+        self.clear()
+        return confirmed
+
     def clear(self) -> None:
         """Forget everything parked (panic, reset)."""
         self._parked.clear()

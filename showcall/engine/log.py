@@ -91,9 +91,13 @@ class EventLog:
         self.written += 1
 
     def close(self) -> None:
-        """Close the file."""
+        """Close the file, on disk first (a power cut after the run must not take its last lines)."""
         if self._file is not None:
-            self._file.close()
+            with contextlib.suppress(OSError):  # a full disk already said so, on the line that failed
+                self._file.flush()
+                os.fsync(self._file.fileno())
+            with contextlib.suppress(OSError):
+                self._file.close()
             self._file = None
 
 

@@ -20,7 +20,12 @@ def report_events(report: p.Report, now_ns: int, feedback: FeedbackDecoder) -> l
     if isinstance(report, p.CoreInfo):
         return [
             ev.TimingInfo(
-                now_ns, mode=report.mode, priority=report.priority, realtime=report.realtime, notes=report.notes
+                now_ns,
+                mode=report.mode,
+                priority=report.priority,
+                realtime=report.realtime,
+                notes=report.notes,
+                pid=report.pid,
             )
         ]
     if isinstance(report, p.CoreLost):
@@ -30,7 +35,7 @@ def report_events(report: p.Report, now_ns: int, feedback: FeedbackDecoder) -> l
         return [
             ev.ErrorEvent(
                 now_ns,
-                message=f"timing core restarted: {report.rescheduled} pending sends handed over, "
+                message=f"timing core restarted (pid {report.pid}): {report.rescheduled} pending sends handed over, "
                 f"{report.overdue} of them late",
             )
         ]

@@ -161,6 +161,8 @@ class ShowSnapshot:
     fires (the standby cue and the follow/after chain behind it). `held_for_ns` counts the hold in progress;
     `panicked` is True from a panic until the resume after it. `running` is True while a cue is going out, a GO is
     on its way, or a follow/after chain counts from a cue that fired (a time cue armed for later is not running).
+    `quitting` is True from a quit until its `end` (the last sends are being confirmed; commands other than
+    panic are refused).
     """
 
     at_ns: int
@@ -180,6 +182,7 @@ class ShowSnapshot:
     clocks: ClockSnapshot
     next_auto: NextAuto | None
     timecode: TimecodeSnapshot | None
+    quitting: bool = False
 
     @property
     def standby(self) -> CueSnapshot | None:

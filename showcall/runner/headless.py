@@ -1,8 +1,10 @@
 """Provides `showcall run --headless`: commands on stdin, one per line; events on stdout as JSON lines.
 
 Commands: go, hold, resume, back, skip, standby ID, ack DEPT, panic, reset, quit. An unknown or
-malformed command is refused with a `refused` event (in the log too), never a crash. The run ends
-with exit 0 when the last cue has completed, or on quit (or end of input once the show is done).
+malformed command is refused with a `refused` event (in the log too), never a crash. The run ends when
+the last cue has completed, on quit, at the end of input (unless `--auto` carries the show on by
+itself), or on SIGTERM / SIGINT; every way of stopping drains first (`showcall.runner.drain`): `end` is
+the last line, after every send the timing core made. Exit 0, or 128 + the signal's number.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from showcall.engine.engine import Engine
 from showcall.engine.snapshot import Source
 from showcall.errors import ShowcallError
 from showcall.runner.calls import perform
+from showcall.runner.drain import SIGNAL_EXIT, Drain, install_signals
 from showcall.runner.session import ShowSession
 
 
@@ -121,6 +124,9 @@ async def run_headless(session: ShowSession, stdin: TextIO | None = None, stdout
             reader.feed_data(source.buffer.read() if hasattr(source, "buffer") else source.read().encode())
         reader.feed_eof()
 
+    drain = Drain(session.engine)
+    restore_signals = install_signals(drain)
+
     async def read_commands() -> None:
         while not reader.at_eof():
             raw = await reader.readline()
@@ -130,15 +136,23 @@ async def run_headless(session: ShowSession, stdin: TextIO | None = None, stdout
                 console.command(raw.decode("utf-8", errors="replace"))
             except ShowcallError as exc:  # one bad command must not stop the show
                 session.engine.announce(ev.ErrorEvent(session.engine.clock.now_ns(), message=f"command failed: {exc}"))
+        if session.auto is None:  # nobody is left to call the show: stop it, as quit does
+            drain.stop("end of input")
 
     task = asyncio.create_task(read_commands())
-    session.start()
-    await console.done.wait()
-    task.cancel()
-    if transport is not None:
-        transport.close()
+    try:
+        session.start()
+        await console.done.wait()
+    finally:
+        task.cancel()
+        restore_signals()
+        drain.close()
+        if transport is not None:
+            transport.close()
     if pipe is not None:
         await pipe.drain()
         if pipe.dropped:
             print(f"showcall: {pipe.dropped} event lines dropped: stdout was not read", file=sys.stderr)
-    return 0
+    if drain.unconfirmed:
+        print(f"showcall: {drain.unconfirmed} sends were not confirmed by the timing core at exit", file=sys.stderr)
+    return SIGNAL_EXIT[drain.signalled] if drain.signalled is not None else 0

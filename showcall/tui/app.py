@@ -171,12 +171,22 @@ async def _run(path: Path, options: SessionOptions) -> int:
             file=sys.stderr,
         )
         return 1
+    from showcall.runner.drain import SIGNAL_EXIT, Drain, install_signals
+
+    drain = Drain(session.engine)  # bounds the wait for `end` however the run is stopped
+    restore_signals = install_signals(drain)  # SIGTERM / SIGINT drain as q does
     try:
         app = ConsoleApp(ShowLink.of_session(session))
         settle_heap()
         await app.run_async()
     finally:
+        restore_signals()
+        drain.close()
         await session.aclose()
     if app.crash_report is not None:
         return CRASH_EXIT
+    if drain.unconfirmed:
+        print(f"showcall: {drain.unconfirmed} sends were not confirmed by the timing core at exit", file=sys.stderr)
+    if drain.signalled is not None:
+        return SIGNAL_EXIT[drain.signalled]
     return app.return_code or 0

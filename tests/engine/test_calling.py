@@ -194,7 +194,18 @@ def test_event_lines_have_event_and_mono_ns(tmp_path: Path) -> None:
         "sent_ns": r.at(0),
         "late_us": 0.0,
         "item": 0,
+        "item_id": 1,
     }
+    armed = next(line for line in lines if line["event"] == "armed")
+    assert armed == {
+        "event": "armed",
+        "mono_ns": r.at(0),
+        "cue": "1",
+        "source": "operator",
+        "fire_ns": r.at(0),
+        "items": [[1, 0, r.at(0)]],
+    }
+    assert lines.index(armed) < lines.index(sent)
     go = next(line for line in lines if line["event"] == "go")
     assert go == {"event": "go", "mono_ns": r.at(0), "cue": "1", "source": "operator", "fire_ns": r.at(0), "dept": "LX"}
     assert MS == 1_000_000

@@ -210,10 +210,12 @@ async def test_quit_asks_while_the_show_is_running(summit_at_doors):
         assert not console.engine.snapshot().ended
         await pilot.press("q", "y")
         await pilot.pause()
+        assert console.engine.snapshot().quitting  # it waits for the core to confirm its cancels
+        console.clock.advance(0)  # the quit's cancel reaches the core, and its confirmation comes back
+        await pilot.pause()
         assert console.engine.snapshot().ended
+        assert console.scheduler.pending == []  # nothing left to fire
     assert console.app.return_code == 0
-    console.clock.advance(0)  # the quit's cancel reaches the core
-    assert console.scheduler.pending == []  # nothing left to fire
 
 
 async def test_quit_before_the_show_starts_needs_no_confirmation(virtual_console):

@@ -119,6 +119,7 @@ class ShowFeed:
         self.late_sends = 0
         self.last_late = ""
         self.errors = 0
+        self.stopped = False  # the run was stopped (not completed) and has ended: the console leaves
         self.timing_priority = ""
         self.timing_realtime: bool | None = None
         self.log: deque[LogLine] = deque(maxlen=log_size)
@@ -249,7 +250,9 @@ class ShowFeed:
         elif isinstance(event, ev.ControlReport) and event.unlogged:  # a flood at the control port, summed up
             kinds = ", ".join(f"{kind} {count:,}" for kind, count in event.unlogged.items())
             self._log(at, "refused", f"control: {sum(event.unlogged.values()):,} more packets dropped ({kinds})")
-        elif isinstance(event, ev.Hold | ev.Resume | ev.PanicEvent | ev.Reset | ev.End | ev.Loaded | ev.RehearseFrom):
+        elif isinstance(
+            event, ev.Hold | ev.Resume | ev.PanicEvent | ev.Reset | ev.End | ev.Loaded | ev.RehearseFrom | ev.Quit
+        ):
             self._show_state(event)
         elif isinstance(event, ev.Ack):
             self._log(at, "ack", f"{event.dept} standing by for {event.cue}")
@@ -281,6 +284,10 @@ class ShowFeed:
             self._log(at, "info", "reset to the top of the show")
         elif isinstance(event, ev.End):
             self._log(at, "info", f"end of show ({event.reason})")
+            self.stopped = self.stopped or event.reason != "complete"
+        elif isinstance(event, ev.Quit):
+            waiting = f": waiting for the timing core to confirm {event.waiting} sends" if event.waiting else ""
+            self._log(at, "info", f"quitting ({event.reason}){waiting}")
         elif isinstance(event, ev.Loaded):
             self._log(at, "info", f"loaded {event.show}: {event.cues} cues" + (", resumed" if event.resumed else ""))
             if event.clock == "rehearsal" and event.show_tod_ns is not None:

@@ -126,6 +126,7 @@ class MainScreen(Screen[None]):
         self._pending_steps = 0  # arrow presses not yet applied (a held-down key repeats faster than a 10,000-cue move)
         self._move_scheduled = False
         self._ready = False  # composed and mounted: redraws before that would find no widgets
+        self._left = False
 
     # ---- layout -------------------------------------------------------------------------------
 
@@ -179,6 +180,8 @@ class MainScreen(Screen[None]):
         """Apply everything that changed since the last redraw (before mounting, on_mount draws it all)."""
         if self._ready:
             self.redraw(self.feed.take())
+        if self.feed.stopped:  # quit, a signal: the run has drained and ended, whoever asked
+            self._leave()
 
     def redraw(self, changes: Changes, *, everything: bool = False) -> None:
         """Redraw what `changes` touch, then the status (header, standby box, lines, panels)."""
@@ -537,9 +540,20 @@ class MainScreen(Screen[None]):
         self.app.push_screen(QuitScreen(), lambda confirmed: self.quit_now() if confirmed else None)
 
     def quit_now(self) -> None:
-        """Stop the show (nothing more fires) and leave the console."""
+        """Stop the show (nothing more fires) and leave the console once the timing core has confirmed
+        its last sends (the engine's `end`; the runner bounds the wait, see showcall.runner.drain)."""
         if not self.engine.snapshot().ended:
             self._command("quit", lambda: self.engine.quit("quit from the console"))
+        if self.engine.snapshot().ended:
+            self._leave()
+        else:
+            self._now_redraw()  # the log says what it waits for; `end` brings the leaving
+
+    def _leave(self) -> None:
+        """Leave the console (once)."""
+        if self._left:
+            return
+        self._left = True
         if self.quit_callback is not None:
             self.quit_callback()
         else:
