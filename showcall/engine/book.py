@@ -10,9 +10,10 @@ cue's `CueSnapshot`, rebuilt only when that cue changed.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from showcall.compile.plan import CompiledCue
 from showcall.engine.clock import ShowClock
@@ -24,8 +25,8 @@ from showcall.timing.api import Scheduler, SendItem
 ACTIVE = frozenset({CueState.ARMED, CueState.FIRED})
 
 
-Armed = Callable[[int, list[tuple[int, int, int]]], None]
-"""Told (cue index, [(item id, message index, due_ns)]) just before those messages go to the timing core."""
+Arming = list[tuple[int, list[tuple[int, int, int]]]]
+"""Messages about to go to the timing core: (cue index, [(item id, message index, due_ns)]) per cue."""
 
 
 class CueBook:
@@ -39,13 +40,14 @@ class CueBook:
         scheduler: Scheduler,
         clock: ShowClock,
         on_fire: Callable[[int], None],
-        on_armed: Armed | None = None,
+        on_armed: Callable[[Arming], None] | None = None,
     ) -> None:
         self.cues = cues
         self.scheduler = scheduler
         self.clock = clock
         self.on_fire = on_fire
         self.on_armed = on_armed
+        self._batch: tuple[Arming, list[SendItem]] | None = None
         self.runs: tuple[CueRun, ...] = tuple(CueRun(i) for i in range(len(cues)))  # read freely; changed here only
         self.items: dict[int, tuple[int, int]] = {}  # item id -> (cue index, message index)
         # items whose cancel is on its way to the core: one may still be reported sent (the cancel lost the
@@ -272,10 +274,33 @@ class CueBook:
             items.append(SendItem(item_id, compiled.id, due, message.device, message.payload))
             run.unsent[item_id] = due
             self.items[item_id] = (index, number)
-        if items:
-            if self.on_armed is not None:
-                self.on_armed(index, [(i.item_id, n, i.deadline_ns) for i, (n, _) in zip(items, numbers_and_dues, strict=True)])
-            self.scheduler.schedule(items)
+        if not items:
+            return
+        arming = [(index, [(i.item_id, n, i.deadline_ns) for i, (n, _) in zip(items, numbers_and_dues, strict=True)])]
+        if self._batch is not None:
+            self._batch[0].extend(arming)
+            self._batch[1].extend(items)
+            return
+        if self.on_armed is not None:
+            self.on_armed(arming)
+        self.scheduler.schedule(items)
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Messages scheduled inside go to the core together at the end, after one `on_armed` call for all
+        of them (a chain of 200 follow cues: one record and one hand-over instead of 200 of each)."""
+        if self._batch is not None:
+            yield
+            return
+        self._batch = batch = ([], [])
+        try:
+            yield
+        finally:
+            self._batch = None
+            if batch[1]:
+                if self.on_armed is not None:
+                    self.on_armed(batch[0])
+                self.scheduler.schedule(batch[1])
 
     def cancel_unsent(self, index: int) -> None:
         """Cancel whatever cue `index` still has in the timing core."""

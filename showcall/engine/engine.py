@@ -589,25 +589,27 @@ class Engine:
 
     # ---- firing -------------------------------------------------------------------------------
 
-    def _armed(self, index: int, items: list[tuple[int, int, int]]) -> None:
+    def _armed(self, arming: list[tuple[int, list[tuple[int, int, int]]]]) -> None:
         """Log the messages about to go to the core before they do (see `ev.Armed`)."""
-        run = self._runs[index]
-        source = run.source if run.source is not None else Source.OPERATOR
-        fire_ns = run.fire_ns if run.fire_ns is not None else 0
-        self._emit(
-            ev.Armed(self._now(), cue=self._cues[index].id, source=source.value, fire_ns=fire_ns, items=tuple(items))
-        )
+        cues = []
+        for index, items in arming:
+            run = self._runs[index]
+            source = run.source if run.source is not None else Source.OPERATOR
+            fire_ns = run.fire_ns if run.fire_ns is not None else 0
+            cues.append(ev.ArmedCue(self._cues[index].id, source.value, fire_ns, tuple(items)))
+        self._emit(ev.Armed(self._now(), cues=tuple(cues)))
 
     def _fire(self, index: int, fire_ns: int, source: Source, *, chain: bool = True) -> None:
         """Hand cue `index`'s sends to the timing core as deadlines from `fire_ns`, and arm the
         follow/after chain behind it the same way; cues due now are marked fired in list order."""
         if self._quitting is not None:
             return  # nothing new is armed once the run is ending (a time cue's timer, a resume's chain)
-        due_now = [index] if self._book.arm(index, fire_ns, source) else []
+        due_now = [index] if self._book.arm(index, fire_ns, source) else []  # on its way to the core first
         if chain:
-            for j, at, chained_source in self._book.chain(index, fire_ns):
-                if self._book.arm(j, at, chained_source):
-                    due_now.append(j)
+            with self._book.batch():  # the chain behind it in one record and one hand-over
+                for j, at, chained_source in self._book.chain(index, fire_ns):
+                    if self._book.arm(j, at, chained_source):
+                        due_now.append(j)
         for i in due_now:
             self._fired(i)
 

@@ -8,7 +8,7 @@ the event log appends them, the console renders them.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
 
@@ -23,11 +23,15 @@ class Event:
 
     def to_dict(self) -> dict[str, Any]:
         """The event as the JSON object of its event line (`show_tod_ns` only when stamped)."""
-        head: dict[str, Any] = {"event": self.name, "mono_ns": self.mono_ns}
+        names = _FIELDS.get(type(self))
+        if names is None:  # looked up once per kind: `fields()` costs more than the rest of an event line
+            names = _FIELDS[type(self)] = tuple(f.name for f in fields(self) if f.name not in _HEAD)
+        line: dict[str, Any] = {"event": self.name, "mono_ns": self.mono_ns}
         if self.show_tod_ns is not None:
-            head["show_tod_ns"] = self.show_tod_ns
-        body = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _HEAD}
-        return {**head, **{k: _plain(v) for k, v in body.items()}}
+            line["show_tod_ns"] = self.show_tod_ns
+        for name in names:
+            line[name] = _plain(getattr(self, name))
+        return line
 
     def to_json(self) -> str:
         """One JSON line (no newline)."""
@@ -35,13 +39,16 @@ class Event:
 
 
 _HEAD = frozenset({"mono_ns", "show_tod_ns"})
+_FIELDS: dict[type[Event], tuple[str, ...]] = {}
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, int | str | float) or value is None:
+        return value
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
     if hasattr(value, "__dataclass_fields__"):
-        return asdict(value)
+        return {name: _plain(getattr(value, name)) for name in value.__dataclass_fields__}
     return value
 
 
@@ -214,16 +221,24 @@ class Quit(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class Armed(Event):
-    """Messages of `cue` about to be handed to the timing core, written (and flushed) before they are:
-    `items` is one `[item_id, message index, due_ns]` per message; `fire_ns` and `source` are the cue's.
-    A crash resume uses it to know what was in the core's hands (docs/engine.md, "Crash resume")."""
+class ArmedCue:
+    """One cue's messages in an `armed` record: `items` is one `[item_id, message index, due_ns]` each;
+    `fire_ns` and `source` are the cue's."""
 
-    name: ClassVar[str] = "armed"
     cue: str
     source: str
     fire_ns: int
     items: tuple[tuple[int, int, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Armed(Event):
+    """Messages about to be handed to the timing core, written (and flushed) before they are, so a crash
+    resume knows what was in the core's hands (docs/engine.md, "Crash resume"). A GO's cue comes in a
+    record of its own (its deadline is 1 ms away), the follow/after chain behind it in one more."""
+
+    name: ClassVar[str] = "armed"
+    cues: tuple[ArmedCue, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -200,10 +200,7 @@ def test_event_lines_have_event_and_mono_ns(tmp_path: Path) -> None:
     assert armed == {
         "event": "armed",
         "mono_ns": r.at(0),
-        "cue": "1",
-        "source": "operator",
-        "fire_ns": r.at(0),
-        "items": [[1, 0, r.at(0)]],
+        "cues": [{"cue": "1", "source": "operator", "fire_ns": r.at(0), "items": [[1, 0, r.at(0)]]}],
     }
     assert lines.index(armed) < lines.index(sent)
     go = next(line for line in lines if line["event"] == "go")
