@@ -292,7 +292,8 @@ class CueBook:
         if self._batch is not None:
             yield
             return
-        self._batch = batch = ([], [])
+        batch: tuple[Arming, list[SendItem]] = ([], [])
+        self._batch = batch
         try:
             yield
         finally:
