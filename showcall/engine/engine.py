@@ -241,6 +241,16 @@ class Engine:
             complete=self._complete,
         )
         self._playhead = restored.playhead
+        if replay.uncertain:
+            shown = ", ".join(replay.uncertain[:10]) + (" …" if len(replay.uncertain) > 10 else "")
+            self._emit(
+                ev.ErrorEvent(
+                    self._now(),
+                    message=f"resume: {len(replay.uncertain)} messages were in the timing core's hands when the "
+                    f"run stopped and it left no word (it stopped too); due before the last logged event, they "
+                    f"count as sent and are not sent again: {shown}",
+                )
+            )
         if replay.held:
             self._emit(ev.Hold(self._now(), reason="resumed from a held show"))
 

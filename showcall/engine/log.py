@@ -102,8 +102,9 @@ class EventLog:
 
 
 def read_log(path: Path) -> Iterator[dict[str, Any]]:
-    """Every event in a log; a last line cut short by a crash is skipped, anything else unreadable is an
-    error (LogError, with the line number)."""
+    """Every event in a log. A line cut short by a crash is skipped when it is the last the console wrote (only
+    the timing core's `core_sent` lines may follow it: showcall.timing.lastwords); anything else unreadable is
+    an error (LogError, with the line number)."""
     try:
         lines = path.read_bytes().splitlines()
     except OSError as exc:
@@ -114,8 +115,8 @@ def read_log(path: Path) -> Iterator[dict[str, Any]]:
         try:
             event = json.loads(raw.decode("utf-8"))
         except (ValueError, RecursionError) as exc:  # JSON's own errors, bad UTF-8, deep nesting, huge numbers
-            if number == len(lines):
-                return  # the process died while writing this line
+            if all(not rest.strip() or rest.startswith(CORE_SENT_PREFIX) for rest in lines[number:]):
+                continue  # the process died while writing this line
             raise LogError(f"{path}:{number}: not an event line ({_unreadable(exc)})") from exc
         if isinstance(event, dict) and "event" in event:
             yield event
@@ -129,3 +130,7 @@ def _unreadable(exc: Exception) -> str:
     if isinstance(exc, RecursionError):
         return "nested too deep"
     return "a number too long"  # int() refuses more than 4,300 digits
+
+
+CORE_SENT_PREFIX = b'{"event":"core_sent",'
+"""How the timing core's last words start (showcall.timing.lastwords writes them so)."""

@@ -4,6 +4,14 @@
 sends only what a fired cue had not sent yet, re-arms follow/after chains from the logged fire
 times, and puts the playhead back, so nothing fires twice. A rehearsal on a rehearsal clock
 carries its clock on (`show_time_of_day`), and one taken from a cue keeps the cues before it passed.
+
+What the timing core had in hand at the crash comes from the `armed` records (written before each hand-over)
+less what was reported `sent`, `send_failed` or `cancelled`. Such an item is settled by the core's last words
+(`core_sent`, written when the core outlived the console): listed means it went out, unlisted means it did
+not. Without last words (the core died too: power cut, the process group killed), an item due at or before
+the last event the crashed run logged is counted as sent (the core had reached its deadline while the console
+still ran; its report died on the way), a later one as not sent; those counted as sent are listed in
+`uncertain`. Each run in a log (one per `loaded`) keeps its own item ids.
 """
 
 from __future__ import annotations
@@ -28,6 +36,26 @@ class FiredCue:
 
 
 @dataclass
+class _Armed:
+    """An item handed to the timing core, as its `armed` record says."""
+
+    cue: str
+    number: int
+    due_ns: int
+    fire_ns: int
+    source: Source
+
+
+@dataclass
+class _Run:
+    """One run's items the core had and had not settled, when its log last spoke, and the core's last words."""
+
+    armed: dict[int, _Armed] = field(default_factory=dict)
+    last_ns: int | None = None
+    core_words: bool = False
+
+
+@dataclass
 class Replay:
     """What a log says about the run it recorded (events after its last reset)."""
 
@@ -42,6 +70,9 @@ class Replay:
     speed: int = 1  # the logged run's rehearsal speed
     show_clock: tuple[int, int] | None = None  # (mono_ns, show_tod_ns) last stamped: it ran on a rehearsal clock
     from_cue: str | None = None  # the cue the rehearsal was last taken from (the cues before it are passed)
+    recovered: int = 0  # sends known only from the timing core's last words
+    uncertain: list[str] = field(default_factory=list)  # "cue #message": counted as sent without proof
+    run: _Run | None = None
 
     @property
     def empty(self) -> bool:
@@ -63,13 +94,21 @@ class Replay:
         return (tod + (then - mono) * self.speed) % DAY_NS
 
     def fresh(self) -> Replay:
-        """A new state after a reset or a rehearsal taken from a cue: what the run is, not what it did."""
+        """A new state after a reset or a rehearsal taken from a cue: what the run is, not what it did.
+
+        What the core had in hand was cancelled (a send that won the race is logged `sent`), and every cue is
+        pending: nothing of it is left to settle at a resume."""
+        if self.run is not None:
+            self.run.armed.clear()
         return Replay(
             events=self.events,
             wall_offset_ns=self.wall_offset_ns,
             path=self.path,
             speed=self.speed,
             show_clock=self.show_clock,
+            recovered=self.recovered,
+            uncertain=self.uncertain,
+            run=self.run,
         )
 
 
@@ -84,6 +123,7 @@ def replay(events: Iterable[dict[str, Any]]) -> Replay:
             raise ValueError(
                 f"event {number} ({_shown(event.get('event'))}) is not as showcall writes it: {why}"
             ) from exc
+    _close_run(state)
     return state
 
 
@@ -122,16 +162,101 @@ def _shown(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def _close_run(state: Replay) -> None:
+    """The run that logged the events so far is over: settle what its core still had (see module docstring)."""
+    run, state.run = state.run, None
+    if run is None or run.core_words:
+        return  # the core said what it sent: every item it did not list never went out
+    for item in run.armed.values():
+        if run.last_ns is not None and item.due_ns <= run.last_ns:
+            _went_out(state, item)
+            state.uncertain.append(f"{item.cue} #{item.number}")
+
+
+def _went_out(state: Replay, item: _Armed) -> None:
+    """Message `item` left for its device: its cue fired (as armed, if no `go` was logged for it)."""
+    fired = state.fired.get(item.cue)
+    if fired is None:
+        fired = state.fired[item.cue] = FiredCue(item.fire_ns, item.source, wall_offset_ns=state.wall_offset_ns)
+    fired.sent.add(item.number)
+
+
+def _settle(state: Replay, event: dict[str, Any]) -> None:
+    """An item the core reported (sent, failed, cancelled) is no longer in its hands."""
+    if state.run is None:
+        return
+    if event.get("event") == "cancelled":
+        for item_id in _list(event, "items"):
+            state.run.armed.pop(_id(item_id), None)
+    elif "item_id" in event:
+        state.run.armed.pop(_id(event["item_id"]), None)
+
+
+def _core_words(state: Replay, event: dict[str, Any]) -> None:
+    """The timing core outlived the console and listed its recent sends (showcall.timing.lastwords)."""
+    if state.run is None:
+        return
+    state.run.core_words = True
+    for entry in _list(event, "items"):
+        if not isinstance(entry, list) or not entry:
+            raise ValueError(f"a sent item is {_shown(entry)}, not [item_id, sent_ns, ok]")
+        item = state.run.armed.pop(_id(entry[0]), None)
+        if item is not None:
+            _went_out(state, item)
+            state.recovered += 1
+
+
+def _armed(state: Replay, event: dict[str, Any]) -> None:
+    if state.run is None:
+        state.run = _Run()
+    for cue in _list(event, "cues"):
+        if not isinstance(cue, dict):
+            raise ValueError(f"an armed cue is {_shown(cue)}, not an object")
+        name, source, fire_ns = _text(cue, "cue"), Source(_text(cue, "source")), _ns(cue, "fire_ns")
+        for entry in _list(cue, "items"):
+            if not isinstance(entry, list) or len(entry) != 3:
+                raise ValueError(f"an armed item is {_shown(entry)}, not [item_id, message, due_ns]")
+            item_id, number, due = entry
+            number = _small({"item": number}, "item", 0, 0, "a message number")
+            state.run.armed[_id(item_id)] = _Armed(name, number, _ns({"due_ns": due}, "due_ns"), fire_ns, source)
+
+
+def _id(value: object) -> int:
+    """An item id: a whole number (ids count up from 1 in each run)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < MAX_NS:
+        raise ValueError(f"an item id is {_shown(value)}, not a whole number")
+    return value
+
+
+def _list(event: dict[str, Any], key: str) -> list[Any]:
+    value = event[key]
+    if not isinstance(value, list):
+        raise ValueError(f"{key} is {_shown(value)}, not a list")
+    return value
+
+
 def _fold(state: Replay, event: dict[str, Any]) -> Replay:
     """One event folded into `state` (a reset starts a new one); ValueError for a field of the wrong type."""
     state.events += 1
     kind = event.get("event")
+    if kind == "core_sent":
+        _core_words(state, event)
+        return state
     if "show_tod_ns" in event:  # stamped while a rehearsal clock ran: the latest stamp says where it stood
         state.show_clock = (_ns(event, "mono_ns"), _ns(event, "show_tod_ns"))
+    if kind == "loaded":
+        _close_run(state)
+        state.run = _Run()
+    if state.run is not None:
+        state.run.last_ns = _ns(event, "mono_ns")
     if kind == "loaded":
         state.wall_offset_ns = _ns(event, "wall_ns") - _ns(event, "mono_ns")
         state.path = _text(event, "path", "")
         state.speed = _small(event, "speed", 1, 1, "a rehearsal speed")
+    elif kind == "armed":
+        _armed(state, event)
+    elif kind == "cancelled":
+        _settle(state, event)
     elif kind == "reset":
         state = state.fresh()
     elif kind == "rehearse_from":
@@ -141,7 +266,8 @@ def _fold(state: Replay, event: dict[str, Any]) -> Replay:
         state.fired[_text(event, "cue")] = FiredCue(
             _ns(event, "fire_ns"), Source(_text(event, "source")), wall_offset_ns=state.wall_offset_ns
         )
-    elif kind in {"sent", "send_failed"}:  # a failed send was attempted: resending would not be "once"
+    elif kind in {"sent", "send_failed"}:  # a failed send was attempted: resending it would not be "once"
+        _settle(state, event)
         fired = state.fired.get(_text(event, "cue"))
         if fired is not None:
             fired.sent.add(_item(event))

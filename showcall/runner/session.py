@@ -134,7 +134,9 @@ class ShowSession:
             from showcall.timing.client import TimingCoreClient
 
             mode = options.timing_mode or plan.show.info.timing
-            scheduler = TimingCoreClient(endpoints=plan.endpoints(), mode=mode, realtime=options.realtime)
+            scheduler = TimingCoreClient(
+                endpoints=plan.endpoints(), mode=mode, realtime=options.realtime, last_words_path=str(log.path)
+            )
             exits.push_async_callback(scheduler.aclose)
             await scheduler.start()
             clock = SystemClock(asyncio.get_running_loop())

@@ -43,7 +43,8 @@ class TimingCoreClient:
 
     Use `async with TimingCoreClient(endpoints=...) as core:` or `await start()` / `await aclose()`.
     `mode` is `precise`, `eco`, `sleep` or a `Mode`; `realtime=False` never asks for SCHED_FIFO (what an
-    ordinary unprivileged machine gets, whoever runs it).
+    ordinary unprivileged machine gets, whoever runs it). `last_words_path` is the event log a core appends
+    its recent sends to if this process dies without closing it (showcall.timing.lastwords).
     """
 
     def __init__(
@@ -60,9 +61,17 @@ class TimingCoreClient:
         max_restarts: int = 5,
         restart_window_ns: int = 60_000_000_000,
         window: int = 4096,
+        last_words_path: str = "",
     ) -> None:
         self.mode = mode_named(mode) if isinstance(mode, str) else mode
-        self._config = CoreConfig(self.mode, realtime, rt_priority, heartbeat_ns=heartbeat_ns, parent_pid=os.getpid())
+        self._config = CoreConfig(
+            self.mode,
+            realtime,
+            rt_priority,
+            heartbeat_ns=heartbeat_ns,
+            parent_pid=os.getpid(),
+            last_words_path=last_words_path,
+        )
         self._endpoints = tuple(endpoints)
         self._hang_timeout_ns = hang_timeout_ns
         self._start_timeout_ns = int(start_timeout_s * 1e9)

@@ -15,7 +15,8 @@ Frames are looked at by kind before they are unpickled: a `Panic` jumps ahead of
 still unread are cancelled with it); cheap frames (cancels, heartbeats) are handled at once; a `Schedule`
 or `SetEndpoints` arriving within a millisecond of a deadline waits until after the send (50 ms at most).
 Reports are buffered and written without ever blocking, so an engine busy rendering can never hold a send
-back. The core exits when the engine's end of the socket closes.
+back. The core exits when the engine's end of the socket closes; if that happened without a `Shutdown` (the
+console died), it first appends the sends the console may not have logged to the event log (`lastwords`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import select
 import selectors
 import signal
 import socket
+import sys
 import time
 from collections import deque
 from collections.abc import Callable
@@ -33,6 +35,7 @@ from dataclasses import dataclass
 
 from showcall.timing import protocol as p
 from showcall.timing.api import SendItem
+from showcall.timing.lastwords import LastWords
 from showcall.timing.modes import Mode
 from showcall.timing.outputs import Outputs
 from showcall.timing.priority import DEFAULT_RT_PRIORITY, DEFAULT_SLICE_NS, PriorityGrant, acquire
@@ -67,7 +70,8 @@ RECV_CHUNK = 256 * 1024
 
 @dataclass(frozen=True, slots=True)
 class CoreConfig:
-    """How a core process runs: its mode, whether to ask for real-time priority, heartbeat, parent pid."""
+    """How a core process runs: its mode, whether to ask for real-time priority, heartbeat, parent pid, and
+    the event log its last words go to if the console vanishes (`lastwords`; empty: none)."""
 
     mode: Mode
     realtime: bool = True
@@ -75,18 +79,26 @@ class CoreConfig:
     slice_ns: int = DEFAULT_SLICE_NS
     heartbeat_ns: int = 25_000_000
     parent_pid: int = 0
+    last_words_path: str = ""
 
 
 def run_core(sock: socket.socket, config: CoreConfig) -> None:
     """The core process's entry point (started with the multiprocessing "spawn" context)."""
-    # Ctrl-C in a headless console reaches the whole process group; the core stops when the engine does.
+    # Ctrl-C (or a SIGTERM to the process group) reaches the core too; it stops when the engine does, once
+    # the engine has drained (showcall.runner.drain), or at once when the engine dies.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     grant = acquire(config.realtime, config.rt_priority, config.slice_ns)
     core = Core(sock, config, grant)
     try:
         core.run()
     finally:
         core.close()
+        if core.orphaned and core.active:
+            try:
+                core.last_words.write(time.monotonic_ns(), os.getpid(), core.orphaned)
+            except OSError as exc:  # the log went away with the console: nothing more can be said
+                print(f"showcall timing core: cannot append its last words to the log: {exc}", file=sys.stderr)
 
 
 class Core:
@@ -108,6 +120,9 @@ class Core:
         self.grant = grant
         self.queue = SendQueue()
         self.stopping = False
+        self.orphaned = ""  # why the engine is gone without a Shutdown (its end closed, it died): last words then
+        self.active = False  # handed endpoints or items: the engine's active core, not an idle spare
+        self.last_words = LastWords(config.last_words_path)
         self._clock = clock
         self._sock = sock
         sock.setblocking(False)
@@ -264,9 +279,11 @@ class Core:
         stamps, failures = self._transmit(batch, runs, dry=False)
         self._inflight, self._inflight_pos = [], 0
         reports = self._reports
+        note = self.last_words.note
         for i, sent_ns in enumerate(stamps):
             item = batch[i].item
             reason = failures.get(i)
+            note(item.item_id, sent_ns, reason is None)
             if reason is None:
                 reports.append(p.Sent(item.item_id, item.cue, item.device, item.deadline_ns, sent_ns))
             else:
@@ -332,6 +349,7 @@ class Core:
                 n = 0
             if not n:
                 self.stopping = True  # the engine is gone: the core must not outlive the console
+                self.orphaned = self.orphaned or "the console closed its end of the socket without a shutdown"
                 break
             self._reader.feed(buf[:n])
         now = self._clock()
@@ -391,6 +409,8 @@ class Core:
         self.flush()
 
     def _handle(self, message: p.Message) -> None:
+        if isinstance(message, p.Schedule | p.SetEndpoints):
+            self.active = True
         if isinstance(message, p.Schedule):
             self._schedule(message.items)
         elif isinstance(message, p.CancelItems):
@@ -435,6 +455,7 @@ class Core:
             self._last_service = now
             if self.config.parent_pid and os.getppid() != self.config.parent_pid:
                 self.stopping = True
+                self.orphaned = self.orphaned or "the console process is gone"
         if (due is None or due - now > GC_QUIET_NS) and now - self._last_gc > GC_EVERY_NS:
             self.queue.tidy()
             gc.collect()
@@ -456,6 +477,7 @@ class Core:
                 pass
             except OSError:
                 self.stopping = True
+                self.orphaned = self.orphaned or "the console's end of the socket failed"
                 self._wbuf.clear()
         want = bool(self._wbuf)
         if want != self._watching_write:
