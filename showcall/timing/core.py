@@ -179,6 +179,10 @@ class Core:
             batch = self.spin_until(due)
             if batch is not None:
                 self.send_batch(batch)
+                # Reports leave at once: should this process die now, the engine has the word for each send
+                # it made and hands a new core only what did not go (a send whose report had not left would
+                # be sent twice). The window is the send itself plus building its report: ~10-20 µs.
+                self.flush()
             # Commands held back for this send (and the heartbeat) go now, before the next deadline is near.
             self.process_frames()
             self.housekeeping(self._clock())
