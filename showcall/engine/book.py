@@ -47,7 +47,7 @@ class CueBook:
         self.clock = clock
         self.on_fire = on_fire
         self.on_armed = on_armed
-        self._batch: tuple[Arming, list[SendItem]] | None = None
+        self._batch: tuple[Arming, list[list[SendItem]]] | None = None
         self.runs: tuple[CueRun, ...] = tuple(CueRun(i) for i in range(len(cues)))  # read freely; changed here only
         self.items: dict[int, tuple[int, int]] = {}  # item id -> (cue index, message index)
         # items whose cancel is on its way to the core: one may still be reported sent (the cancel lost the
@@ -279,7 +279,7 @@ class CueBook:
         arming = [(index, [(i.item_id, n, i.deadline_ns) for i, (n, _) in zip(items, numbers_and_dues, strict=True)])]
         if self._batch is not None:
             self._batch[0].extend(arming)
-            self._batch[1].extend(items)
+            self._batch[1].append(items)
             return
         if self.on_armed is not None:
             self.on_armed(arming)
@@ -287,12 +287,14 @@ class CueBook:
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
-        """Messages scheduled inside go to the core together at the end, after one `on_armed` call for all
-        of them (a chain of 200 follow cues: one record and one hand-over instead of 200 of each)."""
+        """Messages scheduled inside go to the core at the end, after one `on_armed` call for all of them (a
+        chain of 200 follow cues: one record, not 200). Each cue is still handed over on its own: the core
+        takes one hand-over at a time between its deadlines, and one of 200 cues with big payloads can take
+        longer to unpack than the gap to the next deadline."""
         if self._batch is not None:
             yield
             return
-        batch: tuple[Arming, list[SendItem]] = ([], [])
+        batch: tuple[Arming, list[list[SendItem]]] = ([], [])
         self._batch = batch
         try:
             yield
@@ -301,7 +303,8 @@ class CueBook:
             if batch[1]:
                 if self.on_armed is not None:
                     self.on_armed(batch[0])
-                self.scheduler.schedule(batch[1])
+                for items in batch[1]:
+                    self.scheduler.schedule(items)
 
     def cancel_unsent(self, index: int) -> None:
         """Cancel whatever cue `index` still has in the timing core."""

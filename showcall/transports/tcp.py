@@ -16,6 +16,7 @@ from showcall.protocols.oscframe import DEFAULT_MAX_FRAME, LengthPrefixDecoder, 
 from showcall.protocols.oscframe import frame as frame_packet
 from showcall.transports.base import BatchOutputBase, DeviceDownError, Endpoint, LinkState, LinkStatus
 from showcall.transports.batch import JoinedWires
+from showcall.transports.stall import StallWatch, unacknowledged
 
 __all__ = [
     "BACKOFF_FIRST_NS",
@@ -33,6 +34,9 @@ CONNECT_TIMEOUT_NS = 3_000_000_000
 RECV_CHUNK = 65_536
 MAX_PENDING = 1 << 20
 """Bytes a device may leave unread before sends to it are refused (it is not reading: something is wrong)."""
+NOT_READING = "not reading: sends wait in a queue"
+"""The status of a device that took none of the bytes waiting for it for `stall.STALL_NS`: the connection is
+kept, the sends wait in order, and it is online again the moment it reads them."""
 
 PEER_CLOSED = "peer closed the connection"
 
@@ -77,6 +81,7 @@ class StreamOutput(BatchOutputBase):
         self._closed = False
         self._pending = bytearray()
         self._pending_sends = 0
+        self._stall = StallWatch()
         self._keepalive_wire: tuple[bytes, ...] = ()
         self._keepalive_due: int | None = None
 
@@ -137,6 +142,7 @@ class StreamOutput(BatchOutputBase):
             # Bytes already wait: queue behind them so the stream keeps its order.
             if len(self._pending) + len(data) > MAX_PENDING:
                 raise _Backlog(len(self._pending))
+            self._stall.accepted += len(data)
             self._pending += data
             self._pending_sends += count
             return
@@ -144,6 +150,7 @@ class StreamOutput(BatchOutputBase):
             written = sock.send(data)
         except BlockingIOError:
             written = 0
+        self._stall.accepted += len(data)
         if written < len(data):
             self._pending += data[written:]
             # Wires not wholly written are the ones lost if the connection drops before they are.
@@ -190,6 +197,9 @@ class StreamOutput(BatchOutputBase):
             if now_ns - self._connect_started >= CONNECT_TIMEOUT_NS:
                 self._lose(now_ns, "connection timed out")
             return
+        check_at = self._stall.next_check_ns()
+        if check_at is not None and now_ns >= check_at and self._sock is not None:
+            self._watch_reading(now_ns, self._sock)
         if self._keepalive_due is not None and now_ns >= self._keepalive_due:
             for wire in self._keepalive_wire:
                 try:
@@ -207,7 +217,8 @@ class StreamOutput(BatchOutputBase):
             return self._retry_at
         if self._connecting:
             return self._connect_started + CONNECT_TIMEOUT_NS
-        return self._keepalive_due
+        times = [t for t in (self._stall.next_check_ns(), self._keepalive_due) if t is not None]
+        return min(times, default=None)
 
     def close(self) -> None:
         """Close for good: no more retries."""
@@ -254,6 +265,7 @@ class StreamOutput(BatchOutputBase):
 
     def _online(self, now_ns: int) -> None:
         self._connecting = False
+        self._stall.reset(now_ns)
         self._status = LinkStatus(LinkState.ONLINE, "")
         self._backoff = BACKOFF_FIRST_NS
         if self._ever_online:
@@ -312,6 +324,15 @@ class StreamOutput(BatchOutputBase):
         del self._pending[:written]
         if not self._pending:
             self._pending_sends = 0
+
+    def _watch_reading(self, now_ns: int, sock: socket.socket) -> None:
+        """Offline while the device takes none of the bytes waiting for it; online again once it does."""
+        stalled = self._stall.check(unacknowledged(sock) + len(self._pending), now_ns)
+        if stalled and self._status.state is LinkState.ONLINE:
+            self._status = LinkStatus(LinkState.OFFLINE, NOT_READING)
+            self.stats.last_error = NOT_READING
+        elif not stalled and self._status.detail == NOT_READING:
+            self._status = LinkStatus(LinkState.ONLINE, "")
 
 
 def _gai_text(exc: socket.gaierror) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import socket
+import time
 from collections.abc import Sequence
 
 from showcall.transports.base import BatchOutputBase, DeviceDownError, Endpoint, LinkState, LinkStatus
@@ -12,6 +13,8 @@ from showcall.transports.batch import LIBC_SENDMMSG, DatagramBatcher, PreparedDa
 from showcall.transports.tcp import BACKOFF_FIRST_NS, BACKOFF_MAX_NS, socket_error_text
 
 MAX_DATAGRAM = 65_507
+REFUSAL_QUIET_NS = 1_000_000_000
+"""A refused device is online again after a datagram went out and this long passed with no refusal."""
 
 
 class UdpOutput(BatchOutputBase):
@@ -19,8 +22,10 @@ class UdpOutput(BatchOutputBase):
 
     UDP has no connection, so the device counts as online once the address resolves; an ICMP
     "port unreachable" answer from a local peer surfaces as ECONNREFUSED on a later send or
-    read, which marks it offline until a send gets through again. A host that does not resolve
-    is retried by `service` with the same backoff as TCP (0.25 s doubling to 5 s).
+    read, which marks it offline. It comes back online once a datagram has gone out and no refusal
+    followed for `REFUSAL_QUIET_NS` (a datagram "goes out" even to a closed port: only the refusal
+    tells, so one that gets through is not proof by itself). A host that does not resolve is retried
+    by `service` with the same backoff as TCP (0.25 s doubling to 5 s).
 
     Many datagrams go out with `send_many` in one `sendmmsg(2)` call (`showcall.transports.batch`);
     `sendmmsg` is injectable for tests, and None sends them one `send` each.
@@ -34,6 +39,8 @@ class UdpOutput(BatchOutputBase):
         self._keepalive_due: int | None = None
         self._retry_at: int | None = None
         self._backoff = BACKOFF_FIRST_NS
+        self._refused_at: int | None = None  # the last refusal, while the device shows offline for it
+        self._through_since_refusal = False
 
     def open(self, now_ns: int) -> None:
         """Resolve the host once and connect the datagram socket."""
@@ -99,8 +106,7 @@ class UdpOutput(BatchOutputBase):
         if sock is None:
             raise DeviceDownError(self.endpoint.device, self._status.detail or "not open")
         sock.send(wire)
-        if self._status.state is not LinkState.ONLINE:
-            self._status = LinkStatus(LinkState.ONLINE, "")
+        self._went_out()
 
     def prepare_many(self, wires: Sequence[bytes]) -> PreparedDatagrams:
         """The datagrams with their `sendmmsg` arrays built now, ahead of the deadline; slices stay prepared."""
@@ -118,14 +124,23 @@ class UdpOutput(BatchOutputBase):
         sent, code = self._batcher.send(sock, wires)
         if code:
             return sent, OSError(code, os.strerror(code))
-        if self._status.state is not LinkState.ONLINE:
-            self._status = LinkStatus(LinkState.ONLINE, "")
+        self._went_out()
         return sent, None
+
+    def _went_out(self) -> None:
+        """A datagram left: online, unless a refusal is recent (then `service` decides, see the class docstring)."""
+        if self._refused_at is not None:
+            self._through_since_refusal = True
+        elif self._status.state is not LinkState.ONLINE:
+            self._status = LinkStatus(LinkState.ONLINE, "")
 
     def _down(self, failure: Exception) -> DeviceDownError:
         """The kernel refused a datagram (ICMP port unreachable from a local peer, a full buffer): offline."""
         code = failure.errno if isinstance(failure, OSError) and failure.errno else errno.EIO
-        self._offline(socket_error_text(code))
+        if code == errno.ECONNREFUSED:
+            self._refused(time.monotonic_ns(), socket_error_text(code))
+        else:  # a full buffer is this machine's, not the device's: the next datagram that goes is proof enough
+            self._offline(socket_error_text(code))
         return DeviceDownError(self.endpoint.device, self.stats.last_error)
 
     def fileno(self) -> int | None:
@@ -148,13 +163,21 @@ class UdpOutput(BatchOutputBase):
             except BlockingIOError:
                 break
             except OSError as exc:  # ECONNREFUSED: the peer's port is closed
-                self._offline(socket_error_text(exc.errno or 0))
+                if exc.errno == errno.ECONNREFUSED:
+                    self._refused(now_ns, socket_error_text(exc.errno))
+                else:
+                    self._offline(socket_error_text(exc.errno or 0))
                 break
         self.stats.received += len(packets)
         return packets
 
     def service(self, now_ns: int) -> None:
-        """Send keep-alives when due; reopen when the retry time has come if the address never resolved."""
+        """Send keep-alives when due; reopen when the retry time has come if the address never resolved;
+        online again once a datagram went out and no refusal followed for `REFUSAL_QUIET_NS`."""
+        refused = self._refused_at
+        if refused is not None and self._through_since_refusal and now_ns - refused >= REFUSAL_QUIET_NS:
+            self._refused_at = None
+            self._status = LinkStatus(LinkState.ONLINE, "")
         if self._sock is None:
             if self._retry_at is not None and now_ns >= self._retry_at:
                 self.open(now_ns)
@@ -168,8 +191,14 @@ class UdpOutput(BatchOutputBase):
             self._keepalive_due = now_ns + self.endpoint.keepalive_every_ns
 
     def next_service_ns(self) -> int | None:
-        """The next retry while the address does not resolve, else the next keep-alive if any."""
-        return self._retry_at if self._sock is None else self._keepalive_due
+        """The next retry while the address does not resolve, else the next keep-alive or the end of a
+        refusal's quiet time, whichever is first."""
+        if self._sock is None:
+            return self._retry_at
+        times = [self._keepalive_due]
+        if self._refused_at is not None and self._through_since_refusal:
+            times.append(self._refused_at + REFUSAL_QUIET_NS)
+        return min((t for t in times if t is not None), default=None)
 
     def close(self) -> None:
         """Close the socket for good."""
@@ -183,3 +212,9 @@ class UdpOutput(BatchOutputBase):
     def _offline(self, reason: str) -> None:
         self.stats.last_error = reason
         self._status = LinkStatus(LinkState.OFFLINE, reason)
+
+    def _refused(self, now_ns: int, reason: str) -> None:
+        """The peer refused a datagram: offline until the quiet time after one gets through passes."""
+        self._refused_at = now_ns
+        self._through_since_refusal = False
+        self._offline(reason)

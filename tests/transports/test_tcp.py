@@ -12,7 +12,7 @@ from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import build_msg
 
 from showcall.protocols.oscframe import length_encode, make_decoder, slip_encode
-from showcall.transports import tcp
+from showcall.transports import stall, tcp
 from showcall.transports.base import DeviceDownError, Endpoint, LinkState, LinkStatus
 from showcall.transports.tcp import TcpOutput
 
@@ -184,6 +184,32 @@ def test_partial_writes_are_kept_in_order_and_flushed_when_writable(server: Stre
     out.close()
 
 
+def test_a_device_that_stops_reading_shows_offline_and_online_again_once_it_reads(
+    server: StreamServer, core: type[Core]
+) -> None:
+    out = TcpOutput(endpoint(server.port, "length"))
+    loop = core(out)
+    out.open(time.monotonic_ns())
+    loop.run_until(lambda: server.connections == 1 and out.status().state is LinkState.ONLINE, "connect")
+    server.paused.set()
+    wire = out.frame(build_msg("/fill", [b"x" * 4000]).dgram)
+    expected = bytearray()
+    while not out.wants_write():  # the kernel's buffers fill: bytes start to wait
+        out.send(wire)
+        expected += wire
+    filled_ns = time.monotonic_ns()
+    loop.run_until(lambda: out.status().state is LinkState.OFFLINE, "the device to show it is not reading")
+    assert time.monotonic_ns() - filled_ns >= stall.STALL_NS  # not before a whole second without progress
+    assert out.status() == LinkStatus(LinkState.OFFLINE, "not reading: sends wait in a queue")
+    out.send(wire)  # still taken, in order, behind the waiting bytes
+    expected += wire
+    server.paused.clear()
+    loop.run_until(lambda: out.status().state is LinkState.ONLINE, "online again once it read them")
+    loop.run_until(lambda: len(server.received()) == len(expected), "the device to read everything")
+    assert server.received() == bytes(expected)
+    out.close()
+
+
 def test_a_device_that_never_reads_is_refused_past_the_limit(server: StreamServer, core: type[Core]) -> None:
     out = TcpOutput(endpoint(server.port, "length"))
     loop = core(out)
@@ -232,6 +258,9 @@ def test_keepalives_are_framed_and_sent_when_due(server: StreamServer, wait: Wai
     assert out.status().state is LinkState.ONLINE
     assert out.next_service_ns() == t
     out.service(t)
+    assert out.next_service_ns() == t + stall.CHECK_NS  # the bytes just sent are looked at once
+    wait(lambda: server.received() == slip_encode(xremote), "the first keep-alive")
+    out.service(t + stall.CHECK_NS)  # the device took them: nothing waits
     assert out.next_service_ns() == t + 9000 * MS
     out.service(t + 8999 * MS)
     out.service(t + 9000 * MS)
@@ -259,6 +288,7 @@ def test_a_refused_keepalive_still_schedules_the_next_one(server: StreamServer) 
         for _ in range(10_000):
             out.send(wire)
     out.service(t)  # the keep-alive is refused too
-    assert out.next_service_ns() == t + 9000 * MS  # not left in the past, where the core would spin on it
+    next_ns = out.next_service_ns()
+    assert next_ns is not None and next_ns > t  # not left in the past, where the core would spin on it
     out.close()
     server.paused.clear()

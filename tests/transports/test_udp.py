@@ -12,7 +12,7 @@ from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import build_msg
 
 from showcall.transports.base import DeviceDownError, Endpoint, LinkState, LinkStatus
-from showcall.transports.udp import UdpOutput
+from showcall.transports.udp import REFUSAL_QUIET_NS, UdpOutput
 
 MS = 1_000_000
 
@@ -52,7 +52,9 @@ def test_datagrams_arrive_byte_for_byte_and_replies_are_read(receiver: socket.so
     out.close()
 
 
-def test_an_unreachable_port_marks_the_device_offline_until_a_send_gets_through(free_udp_port: int) -> None:
+def test_an_unreachable_port_marks_the_device_offline_until_a_datagram_goes_with_no_refusal_after_it(
+    free_udp_port: int,
+) -> None:
     out = UdpOutput(Endpoint("mix", "osc-udp", host="127.0.0.1", port=free_udp_port))
     out.open(0)
     out.send(build_msg("/xremote").dgram)  # nobody listens: the kernel answers "port unreachable"
@@ -64,7 +66,28 @@ def test_an_unreachable_port_marks_the_device_offline_until_a_send_gets_through(
         device.settimeout(5.0)
         out.send(build_msg("/xremote").dgram)
         assert device.recv(65536) == build_msg("/xremote").dgram
+    # a datagram "goes" to a closed port too: only the absence of a refusal after it tells
+    assert out.status() == LinkStatus(LinkState.OFFLINE, "connection refused")
+    assert out.next_service_ns() == REFUSAL_QUIET_NS
+    out.service(REFUSAL_QUIET_NS - 1)
+    assert out.status().state is LinkState.OFFLINE
+    out.service(REFUSAL_QUIET_NS)
     assert out.status() == LinkStatus(LinkState.ONLINE)
+    out.close()
+
+
+def test_a_device_that_keeps_refusing_stays_offline_without_flickering(free_udp_port: int) -> None:
+    out = UdpOutput(Endpoint("mix", "osc-udp", host="127.0.0.1", port=free_udp_port))
+    out.open(0)
+    for second in range(3):  # a datagram a second, each refused
+        now = second * REFUSAL_QUIET_NS
+        out.service(now)
+        out.send(build_msg("/xremote").dgram)
+        assert readable(out)
+        out.on_ready(now + 1, True, False)
+        assert out.status() == LinkStatus(LinkState.OFFLINE, "connection refused")
+    out.service(3 * REFUSAL_QUIET_NS + 1)
+    assert out.status().state is LinkState.OFFLINE  # nothing went out since the last refusal: no proof
     out.close()
 
 
