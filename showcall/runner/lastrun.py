@@ -38,6 +38,8 @@ class SinceLastRun:
 
 def last_digest(log: Path) -> str | None:
     """The `digest` of the last `loaded` event in the log at `log`, if any (a damaged line is passed over)."""
+    if not log.is_file():  # a device as a log (--log /dev/full): reading it would never end
+        return None
     try:
         with log.open("rb") as source:
             size = source.seek(0, 2)

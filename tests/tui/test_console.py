@@ -245,3 +245,22 @@ async def test_a_command_carried_out_clears_the_refusal_and_hold_shows(summit_at
         text = screen_text(console.app)
         assert "GO REFUSED" not in text
         assert "■ HELD: countdowns stopped" in text
+
+
+async def test_a_log_that_cannot_be_written_is_said_loudly_and_the_show_goes_on(summit_at_doors, screen_text):
+    from showcall.engine.log import LogError
+
+    console = summit_at_doors()
+
+    def full_disk(event: object) -> None:
+        raise LogError(
+            "cannot write the event log /shows/run.jsonl (No space left on device): no more events are logged"
+        )
+
+    console.engine.subscribe(full_disk)
+    async with console.app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.press("space")
+        await pilot.pause()
+        text = screen_text(console.app)
+        assert "No space left on device" in text  # a notice where the caller looks, not only a log line
+        assert console.engine.snapshot().cues[0].state in {CueState.FIRED, CueState.COMPLETE}  # the GO went

@@ -96,6 +96,7 @@ class Changes:
     devices: bool = False
     log: list[LogLine] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
+    alerts: list[str] = field(default_factory=list)  # errors the caller must see now (a notice, not only a line)
 
 
 class ShowFeed:
@@ -264,6 +265,7 @@ class ShowFeed:
         elif isinstance(event, ev.ErrorEvent):
             self.errors += 1
             self._log(at, "error", event.message)
+            changes.alerts.append(event.message)
         elif isinstance(event, ev.FeedbackEvent):
             self._feedback(event.device, f"{event.report} {event.detail}".strip(), at, decoded=True)
         self._changed()

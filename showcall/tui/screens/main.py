@@ -45,6 +45,8 @@ STATS_EVERY_NS = 500_000_000
 """The timing core's statistics sort its lateness window; twice a second is plenty for a p99."""
 FLASH_NS = 500_000_000
 """Half-period of a standby cue light's flash."""
+ALERT_S = 30.0
+"""How long an error notice stays on screen (it stays in the event log too)."""
 
 STANDBY_KEYS = Binding.Group("standby", compact=True)
 
@@ -197,6 +199,8 @@ class MainScreen(Screen[None]):
             cues.refresh_rows(changes.rows)
         if changes.log:
             self.query_one(EventLogView).add(changes.log)
+        for alert in changes.alerts[-3:]:  # the log not written, the timing core lost: said where the eye is
+            self.app.notify(alert, title="showcall", severity="error", timeout=ALERT_S)
         if changes.received:
             for log in self.query(ReceivedLog):
                 log.add(changes.received)
