@@ -27,6 +27,7 @@ BENCHMARKS = {
     "sim": "simulator throughput over UDP and TCP",
     "web": "engine events to the browser views with many browsers, and what they cost the show",
     "report": "`showcall report` on a 10,000-cue log against its 2 s target",
+    "soak": "a 3-hour show in 10 minutes with holds, panics and failing devices: memory, descriptors, lateness",
 }
 """`showcall bench NAME`: the module `showcall.bench.NAME` (with `add_arguments`, which sets the description,
 and `run`) is imported only when that benchmark runs or shows its --help; here only the line `bench --help` lists."""

@@ -15,7 +15,7 @@ import showcall.bench
 from showcall.cli import BENCHMARKS, build_parser
 
 REPO = Path(__file__).resolve().parents[2]
-EXPECTED = ["timing", "engine", "load", "console", "sim", "web", "report"]
+EXPECTED = ["timing", "engine", "load", "console", "sim", "web", "report", "soak"]
 
 
 def help_of(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
@@ -67,7 +67,7 @@ def test_check_and_bench_help_import_no_benchmark() -> None:
 
 def test_an_unknown_benchmark_is_a_usage_error() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "showcall", "bench", "soak"], cwd=REPO, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "showcall", "bench", "nosuch"], cwd=REPO, capture_output=True, text=True, check=False
     )
     assert done.returncode == 2
-    assert "invalid choice: 'soak'" in done.stderr
+    assert "invalid choice: 'nosuch'" in done.stderr
