@@ -101,14 +101,16 @@ def test_kill_9_at_a_random_point_then_resume_sends_every_message_exactly_once(
     kill_after = random.Random(1000 + seed).uniform(0.0, length_s)
     time.sleep(kill_after)
     cores = [pid for pid in descendants(console.pid) if pid != console.pid]
+    killed, killed_ns = time.monotonic(), time.monotonic_ns()
     os.kill(console.pid, signal.SIGKILL)
+    deadline = killed + WAIT_S
+    while any(alive(pid) for pid in cores):  # the orphaned core stops at once; wait for its last words
+        assert time.monotonic() < deadline, "the timing core outlived the console"
+        time.sleep(0.001)
+    core_gone_ms = (time.monotonic() - killed) * 1000
     console.wait(timeout=WAIT_S)
     for stream in (console.stdin, console.stdout, console.stderr):
         stream.close()
-    deadline = time.monotonic() + WAIT_S
-    while any(alive(pid) for pid in cores):  # the orphaned core stops at once; wait for its last words
-        assert time.monotonic() < deadline, "the timing core outlived the console"
-        time.sleep(0.01)
     before = Counter(receiver.settle())
 
     with open(os.devnull) as nothing:
@@ -123,9 +125,12 @@ def test_kill_9_at_a_random_point_then_resume_sends_every_message_exactly_once(
     logged_ids = {x["item_id"] for x in lines[: lines.index(words[0])] if x["event"] == "sent"} if words else set()
     told = [i for i, _, _ in words[0]["items"] if i not in logged_ids] if words else []
     errors = [x["message"] for x in lines if x["event"] == "error"]
+    spoke = f"{(words[0]['mono_ns'] - killed_ns) / 1e6:.1f} ms after the kill" if words else "none"
     print(
         f"\ntrial {seed}: killed {kill_after:.3f} s into the chain with {sum(before.values())} messages out; "
-        f"last words: {'yes' if words else 'none'}, {len(told)} sends known only from them; "
+        f"its timing cores gone {core_gone_ms:.0f} ms later; "
+        f"last words: {spoke}, "
+        f"{len(told)} sends known only from them; "
         f"resume sent {sum(got.values()) - sum(before.values())}; errors: {errors or 'none'}"
     )
     assert events_end(out)
