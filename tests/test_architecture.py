@@ -44,6 +44,7 @@ ENGINE_API = {
     "panic",
     "reset",
     "quit",
+    "force_end",  # a runner's bound on the drain after quit (showcall.runner.drain)
     "rehearse_from",
 }
 CUE_RECORD_FIELDS = {
