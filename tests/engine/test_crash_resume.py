@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 
 from showcall.compile.plan import Plan
+from showcall.compile.showfile import load_show
 from showcall.engine import events as ev
 from showcall.engine.engine import Engine
 from showcall.engine.log import read_log
 from showcall.engine.replay import replay
-from showcall.showfile import load_show
 from showcall.timing.fake import FakeClock, FakeScheduler
 
 from support.engines import HEADER, MS, START_NS, S
