@@ -178,7 +178,9 @@ def test_a_damaged_log_is_resumed_or_refused_in_words(folder: Path, real_log: li
         clock.advance(2 * S)
     engine.panic()
     clock.run_until_idle(3600 * S)
-    errors = [e for e in events if isinstance(e, ev.ErrorEvent)]
+    # a resume names what it counted as sent without proof (a `sent` line lost with the damage looks like a
+    # report the crash took): that notice is its job; any other error is a failure
+    errors = [e for e in events if isinstance(e, ev.ErrorEvent) and not e.message.startswith("resume: ")]
     assert not errors, errors
 
 
