@@ -83,8 +83,9 @@ def test_killing_the_core_mid_show_hands_every_unsent_message_to_the_spare_once(
     time.sleep(random.Random(seed).uniform(0.2, (CUES - 1) * FOLLOW_MS / 1000 - 0.5))
     killed_ns = time.monotonic_ns()
     os.kill(core, signal.SIGKILL)
-    with proc:
-        out, err = proc.communicate(timeout=WAIT_S)
+    with proc:  # the rest read through the same buffered file: communicate() would skip what it buffered
+        out, err = proc.stdout.read(), proc.stderr.read() if proc.stderr else ""
+        proc.wait(timeout=WAIT_S)
     assert proc.returncode == 0, err
     events = lines + [json.loads(line) for line in out.splitlines()]
     got = Counter(receiver.settle())
