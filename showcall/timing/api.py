@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from showcall.timing.protocol import Report
     from showcall.transports.base import Endpoint
 
-__all__ = ["Scheduler", "SendItem", "TimingStatistics"]
+__all__ = ["Fenced", "Scheduler", "SendItem", "TimingStatistics"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,3 +91,12 @@ class Scheduler(Protocol):
 
     def statistics(self) -> TimingStatistics:
         """An immutable snapshot of counters, recent lateness and the priority granted."""
+
+
+@runtime_checkable
+class Fenced(Scheduler, Protocol):
+    """A scheduler whose core can be fenced: what a main with a tracking backup needs (showcall.backup)."""
+
+    def set_send_limit(self, until_ns: int | None) -> None:
+        """Send nothing once the clock reads past `until_ns` (None: no limit); what is held back is
+        reported `Cancelled` with reason `fenced`."""

@@ -73,6 +73,7 @@ class TimingCoreClient:
             last_words_path=last_words_path,
         )
         self._endpoints = tuple(endpoints)
+        self._send_limit: int | None = None
         self._hang_timeout_ns = hang_timeout_ns
         self._start_timeout_ns = int(start_timeout_s * 1e9)
         self._warm_spare = warm_spare
@@ -164,6 +165,12 @@ class TimingCoreClient:
         """Open one output per device in the core (and in any core that replaces it)."""
         self._endpoints = tuple(endpoints)
         self._command(p.SetEndpoints(self._endpoints))
+
+    def set_send_limit(self, until_ns: int | None) -> None:
+        """Fence the core: nothing leaves once the clock is past `until_ns` (None lifts it); what it holds
+        back is reported `Cancelled` (`fenced`). A core that replaces this one gets the same fence."""
+        self._send_limit = until_ns
+        self._command(p.SendLimit(until_ns))
 
     def schedule(self, items: Sequence[SendItem]) -> None:
         """Send each item at its deadline; raises DuplicateItemError if an id is already pending."""
@@ -407,6 +414,8 @@ class TimingCoreClient:
         self._active = new
         handover = self._ledger.handover()
         self._write(new, p.SetEndpoints(self._endpoints))
+        if self._send_limit is not None:  # before the handover: a fenced main's overdue items must stay unsent
+            self._write(new, p.SendLimit(self._send_limit))
         if handover.reschedule:
             self._write(new, p.Schedule(handover.reschedule))
         if handover.cancelled:

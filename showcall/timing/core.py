@@ -17,6 +17,10 @@ or `SetEndpoints` arriving within a millisecond of a deadline waits until after 
 Reports are buffered and written without ever blocking, so an engine busy rendering can never hold a send
 back. The core exits when the engine's end of the socket closes; if that happened without a `Shutdown` (the
 console died), it first appends the sends the console may not have logged to the event log (`lastwords`).
+
+A `SendLimit` fences the core: once the clock reads past it, nothing more leaves (a batch taken is checked
+just before its first send; the panic's stop packets too) and what was held back is reported `Cancelled`
+(`fenced`). A main with a tracking backup keeps renewing it, so a main frozen or cut off stops on its own.
 """
 
 from __future__ import annotations
@@ -123,6 +127,7 @@ class Core:
         self.orphaned = ""  # why the engine is gone without a Shutdown (its end closed, it died): last words then
         self.active = False  # handed endpoints or items: the engine's active core, not an idle spare
         self.last_words = LastWords(config.last_words_path)
+        self.send_until: int | None = None  # the fence (SendLimit): nothing leaves once the clock is past it
         self._clock = clock
         self._sock = sock
         sock.setblocking(False)
@@ -276,6 +281,10 @@ class Core:
         """Send these items (taken from the queue, due by now) back to back, then queue their reports."""
         if not batch:
             return 0
+        if self.send_until is not None and self._clock() > self.send_until:
+            self._planned = None
+            self._reports.append(p.Cancelled(tuple(entry.item.item_id for entry in batch), "fenced"))
+            return 0
         planned = self._planned
         runs = planned[2] if planned is not None and planned[1] is batch else self._plan(batch)
         self._planned = None  # a plan is used once
@@ -406,7 +415,8 @@ class Core:
         cancelled += old.cancel_all()
         if cancelled:
             self._reports.append(p.Cancelled(tuple(cancelled), "panic"))
-        sent, failed = self.outputs.send_stop_packets()
+        fenced = self.send_until is not None and self._clock() > self.send_until
+        sent, failed = self.outputs.send_stop_packets() if not fenced else (0, 0)
         for i, panic in enumerate(panics):
             count = len(cancelled) if i == 0 else 0
             self._reports.append(p.PanicDone(panic.token, count, panic.requested_ns, cancelled_ns, sent, failed))
@@ -428,6 +438,8 @@ class Core:
         elif isinstance(message, p.SetEndpoints):
             self._planned = None  # a plan holds the outputs' send_many and the wires as they were framed
             self.outputs.set_endpoints(message.endpoints, self._clock(), self.queue)
+        elif isinstance(message, p.SendLimit):
+            self.send_until = message.until_ns
         elif isinstance(message, p.Shutdown):
             self.stopping = True
         # A Panic never gets here (process_frames hands every panic to _panic_jump first), and an

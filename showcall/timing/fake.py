@@ -166,6 +166,7 @@ class FakeScheduler:
         self._wake: FakeTimer | None = None
         self._wake_ns: int | None = None
         self._restarts = 0
+        self._limit: int | None = None
 
     # ---- the Scheduler interface ---------------------------------------------------------------
 
@@ -207,6 +208,15 @@ class FakeScheduler:
         token = self.panics
         asked_ns = self.clock.now_ns()
         self._at_core(lambda: self._panic(token, asked_ns))
+
+    def set_send_limit(self, until_ns: int | None) -> None:
+        """Fence the core: once virtual time is past `until_ns` nothing is sent (reported `Cancelled`,
+        `fenced`), the panic's stop packets included; None lifts it."""
+
+        def arrive() -> None:
+            self._limit = until_ns
+
+        self._at_core(arrive)
 
     def subscribe(self, listener: Callable[[p.Report], None]) -> Callable[[], None]:
         """Call `listener` with every report delivered from now on; returns the unsubscribe function."""
@@ -291,7 +301,11 @@ class FakeScheduler:
     def _send_due(self) -> None:
         self._wake = self._wake_ns = None
         now = self.clock.now_ns()
-        for entry in self._queue.pop_due(now):
+        due = self._queue.pop_due(now)
+        if due and self._limit is not None and now > self._limit:
+            self._report(p.Cancelled(tuple(entry.item.item_id for entry in due), "fenced"))
+            due = []
+        for entry in due:
             item = entry.item
             reason = "no such device" if item.device not in self.endpoints else self._down.get(item.device)
             if reason is None and self.transmit is not None:
@@ -313,7 +327,8 @@ class FakeScheduler:
         ids = self._queue.cancel_all()
         self._cancelled(ids, "panic")
         sent = failed = 0
-        for device, endpoint in self.endpoints.items():
+        fenced = self._limit is not None and now > self._limit
+        for device, endpoint in self.endpoints.items() if not fenced else ():
             for packet in endpoint.panic:
                 if device in self._down:
                     failed += 1

@@ -1,6 +1,6 @@
 """Provides the messages between the engine side and the timing core, and their framing on the wire.
 
-Commands go engine → core (`Schedule`, `CancelItems`, `CancelCue`, `Panic`, `SetEndpoints`,
+Commands go engine → core (`Schedule`, `CancelItems`, `CancelCue`, `Panic`, `SetEndpoints`, `SendLimit`,
 `EngineHeartbeat`, `Shutdown`); reports come back (`Sent`, `SendFailed`, `Cancelled`, `DeviceStatus`,
 `Feedback`, `CoreInfo`, `PanicDone`, and the client's own `CoreLost` / `CoreRestarted`).
 
@@ -43,6 +43,7 @@ __all__ = [
     "ReportBatch",
     "Schedule",
     "SendFailed",
+    "SendLimit",
     "Sent",
     "SetEndpoints",
     "Shutdown",
@@ -101,6 +102,18 @@ class Panic:
 
 
 @dataclass(frozen=True, slots=True)
+class SendLimit:
+    """Send nothing once the clock reads past `until_ns` (None: no limit), the panic's stop packets included.
+
+    A main with a tracking backup renews it as the backup acknowledges (showcall.backup): frozen or cut
+    off, its core stops on its own before the backup may take over. An item it holds back is reported
+    `Cancelled` with reason `fenced`.
+    """
+
+    until_ns: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class EngineHeartbeat:
     """The engine side is alive (the core reports how long it has not heard this)."""
 
@@ -112,7 +125,7 @@ class Shutdown:
     """Close every output and exit."""
 
 
-Command: TypeAlias = SetEndpoints | Schedule | CancelItems | CancelCue | Panic | EngineHeartbeat | Shutdown
+Command: TypeAlias = SetEndpoints | Schedule | CancelItems | CancelCue | Panic | SendLimit | EngineHeartbeat | Shutdown
 
 # ---- reports: core → engine -------------------------------------------------------------------
 
@@ -152,7 +165,8 @@ class SendFailed:
 
 @dataclass(frozen=True, slots=True)
 class Cancelled:
-    """These items were cancelled before they were sent; `reason` is `cancel`, `cue` or `panic`."""
+    """These items were cancelled before they were sent; `reason` is `cancel`, `cue`, `panic`, `closed` or
+    `fenced` (held back by a `SendLimit`: not sent, and still the engine side's to send or drop)."""
 
     item_ids: tuple[int, ...]
     reason: str
@@ -275,12 +289,13 @@ _KINDS: dict[type, int] = {
     Panic: 5,
     EngineHeartbeat: 6,
     Shutdown: 7,
+    SendLimit: 8,
     ReportBatch: 20,
     CoreHeartbeat: 21,
 }
 KIND_SCHEDULE = _KINDS[Schedule]
 KIND_PANIC = _KINDS[Panic]
-CHEAP_KINDS = frozenset({_KINDS[CancelItems], _KINDS[CancelCue], _KINDS[EngineHeartbeat]})
+CHEAP_KINDS = frozenset({_KINDS[CancelItems], _KINDS[CancelCue], _KINDS[EngineHeartbeat], _KINDS[SendLimit]})
 KIND_OTHER = 0
 
 

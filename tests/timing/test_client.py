@@ -218,3 +218,20 @@ async def test_closing_reports_what_was_sent_and_cancels_the_rest(receiver: UdpR
     assert [type(r) for r in reports if not isinstance(r, DeviceStatus)] == [Sent, Cancelled]
     assert reports[-1] == Cancelled((2,), "closed")
     assert not any(isinstance(r, CoreLost) for r in reports)
+
+
+async def test_a_fenced_core_holds_back_and_a_replacement_core_inherits_the_fence(receiver: UdpReceiver) -> None:
+    reports: list[Report] = []
+    async with TimingCoreClient(endpoints=[receiver.endpoint("lx")], realtime=False, warm_spare=False) as core:
+        core.subscribe(reports.append)
+        now = time.monotonic_ns()
+        core.set_send_limit(now + 100 * MS)
+        core.schedule(
+            [SendItem(1, "LX 1", now + 30 * MS, "lx", b"in"), SendItem(2, "LX 2", now + 250 * MS, "lx", b"x")]
+        )
+        await until(lambda: 1 in final_ids(reports), "the send inside the limit")
+        os.kill(core.pid or 0, signal.SIGKILL)  # item 2 is handed to a new core, which must keep the fence
+        await until(lambda: 2 in final_ids(reports), "item 2 held back by the new core")
+        await asyncio.sleep(0.05)
+    assert Cancelled((2,), "fenced") in reports
+    assert [d for d, _ in receiver.drain()] == [b"in"]

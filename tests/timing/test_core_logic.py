@@ -212,3 +212,30 @@ def test_reports_never_block_the_core(rig: CoreRig) -> None:
     assert rig.core.unsent_bytes() > 0
     assert len(rig.outputs["lx"].sent) == 200
     assert len(sent(rig.reports())) == 200
+
+
+def test_a_send_limit_fences_the_core_and_what_it_holds_back_is_reported_fenced(rig: CoreRig) -> None:
+    rig.send(p.SetEndpoints((lx(panic=(b"/stop",)),)))
+    rig.send(p.Schedule((item(1, T0 + 100), item(2, T0 + 200), item(3, T0 + 300))), p.SendLimit(T0 + 200))
+    rig.receive()
+    rig.reports()
+    rig.clock.now = T0 + 200  # on the limit: still allowed
+    assert rig.core.send_due() == 2
+    rig.clock.now = T0 + 300  # past it: held back, not sent
+    assert rig.core.send_due() == 0
+    assert [r for r in rig.reports() if isinstance(r, p.Cancelled)] == [p.Cancelled((3,), "fenced")]
+    rig.send(p.Panic(1, T0))
+    rig.receive()
+    assert [w for w, _ in rig.outputs["lx"].sent] == [b"F:1", b"F:2"]  # no stop packets from a fenced core
+    rig.send(p.SendLimit(None), p.Schedule((item(4, T0 + 300),)))  # lifted: it sends again
+    rig.receive()
+    rig.core.send_due()
+    assert [w for w, _ in rig.outputs["lx"].sent] == [b"F:1", b"F:2", b"F:4"]
+
+
+def test_a_late_core_checks_the_limit_when_it_sends_not_the_deadline(rig: CoreRig) -> None:
+    rig.send(p.SetEndpoints((lx(),)), p.Schedule((item(1, T0 + 100),)), p.SendLimit(T0 + 150))
+    rig.receive()
+    rig.clock.now = T0 + 151  # due before the limit, but the core only gets to it after: a frozen main
+    assert rig.core.send_due() == 0
+    assert rig.outputs["lx"].sent == []

@@ -123,3 +123,16 @@ def test_virtual_time_never_goes_back_and_same_time_timers_run_in_order() -> Non
     assert clock.now_ns() == 10
     clock.advance_to(30)
     assert ran == [0, 1, 2]
+
+
+def test_a_send_limit_holds_back_what_is_due_after_it_like_the_core() -> None:
+    core, clock, reports = make(command_ns=300 * US)
+    core.schedule([item(1, T0 + 1_000 * US), item(2, T0 + 3_000 * US)])
+    core.set_send_limit(T0 + 2_000 * US)
+    clock.advance_to(T0 + 10_000 * US)
+    assert [w.item_id for w in core.wire] == [1]
+    assert reports[-1] == p.Cancelled((2,), "fenced")
+    core.panic()
+    clock.advance(1_000 * US)
+    assert [w.item_id for w in core.wire] == [1]  # a fenced core sends no stop packets either
+    assert core.unsettled == 0
