@@ -46,6 +46,9 @@ ENGINE_API = {
     "quit",
     "force_end",  # a runner's bound on the drain after quit (showcall.runner.drain)
     "rehearse_from",
+    "follow",  # a tracking backup (showcall.backup): the live engine's events, take over, stand down
+    "take_over",
+    "stand_down",
 }
 CUE_RECORD_FIELDS = {
     "state",

@@ -166,6 +166,44 @@ class CueBook:
         run.source, run.fire_ns = source, fire_ns
         self.set_state(index, CueState.COMPLETE if complete else CueState.FIRED)
 
+    # ---- a following engine (follow.py): the live engine's moves, without sends or timers ---------
+
+    def mirror_fired(self, index: int, source: Source, fire_ns: int) -> None:
+        """The live engine fired cue `index` at `fire_ns`: the record as `arm` then `fired` leave it."""
+        run = self.runs[index]
+        run.cancel_timer()
+        run.source = source
+        run.fire_ns = fire_ns
+        run.reason = ""
+        run.missed = False
+        run.skipped = False
+        run.failed_sends = 0
+        run.max_late_us = None
+        run.complete_ns = None
+        self.set_state(index, CueState.FIRED)
+
+    def mirror_armed(self, index: int, fire_ns: int, source: Source) -> None:
+        """The live engine armed cue `index` to fire at `fire_ns` (a follow/after chain)."""
+        run = self.runs[index]
+        run.source = source
+        run.fire_ns = fire_ns
+        self.set_state(index, CueState.ARMED)
+
+    def mirror_later(self, index: int, held_ns: int) -> None:
+        """The live engine moved armed cue `index` on by `held_ns` (a resume)."""
+        run = self.runs[index]
+        if run.fire_ns is not None:
+            run.fire_ns += held_ns
+            self._touch(index)
+
+    def mirror_failed(self, index: int, reason: str, now_ns: int) -> None:
+        """The live engine failed cue `index` (panic, failed sends) for `reason`."""
+        run = self.runs[index]
+        run.reason = reason
+        if run.complete_ns is None:
+            run.complete_ns = now_ns
+        self.set_state(index, CueState.FAILED)
+
     def disarm(self, index: int, *, with_chain: bool = False) -> list[int]:
         """Back to pending; with `with_chain`, the armed follow/after cues behind it too (they count
         from it). Returns every cue disarmed."""

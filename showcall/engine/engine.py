@@ -15,6 +15,10 @@ calling follow spots must not hold up the timecoded lighting); cues behind the p
 Hold cancels every pending send and timer and puts them back shifted by the held time on resume.
 Nothing is ever sent from here at fire time: only deadlines go to the timing core.
 
+A tracking backup's engine follows instead (`start(following=True)`): the live engine's events move it
+(`follow`, see follow.py), it refuses the caller's commands, and `take_over` makes it live from where they
+left the show; `stand_down` turns a live engine into a following one.
+
 Outside the engine, the show is read through `snapshot()` and the events (`subscribe`), and changed
 through the commands below; nothing else of the engine is for other modules.
 """
@@ -33,10 +37,11 @@ from showcall.engine import events as ev
 from showcall.engine.book import CueBook
 from showcall.engine.clock import Clock, ShowClock
 from showcall.engine.cues import CueState, Source
+from showcall.engine.follow import Mirror
 from showcall.engine.handshake import Handshake
 from showcall.engine.hold import Parking
 from showcall.engine.rehearsal import CUE_RUNNING, GO_TO, NOT_A_REHEARSAL, RehearsalPoint
-from showcall.engine.replay import Replay
+from showcall.engine.replay import Replay, fold
 from showcall.engine.reports import report_events
 from showcall.engine.restore import restore
 from showcall.engine.runofshow import RunOfShow
@@ -63,6 +68,8 @@ GO_LEAD_NS = 1_000_000
 """A GO's sends are due 1 ms after the key: the deadline reaches the timing core in ~0.3 ms, so the
 first message goes out on time and every later one keeps its exact offset from it."""
 
+FOLLOWING = "this console follows the live one (it is the backup): take over first"
+
 
 @dataclass(frozen=True)
 class Refusal:
@@ -85,7 +92,10 @@ class Engine:
         path: str = "",
         digest: str = "",
         go_lead_ns: int = GO_LEAD_NS,
+        journal: bool = False,
     ) -> None:
+        """`journal`: fold every event into a `Replay` as the show runs, which `take_over` needs (a backup
+        link sets it; a run without one saves the work)."""
         self.plan = plan
         self.clock = clock
         # the show's time of day: the real one, or a rehearsal clock the session set up (maybe faster)
@@ -107,6 +117,9 @@ class Engine:
         self._ended = False
         self._quit = False
         self._quitting: str | None = None  # the reason, from quit() until `end`: waiting for the core to settle
+        self._following = False
+        self._journal: Replay | None = Replay() if journal else None
+        self._mirror = Mirror(self)
         self._run_of_show = RunOfShow(plan, speed)
         self._handshake = Handshake(list(plan.show.departments))
         self._dept_next: dict[str, str] = {}
@@ -121,7 +134,7 @@ class Engine:
             self._run_of_show.anchor_tod_ns,
             fire=self._fire,
             playhead=lambda: self._playhead,
-            held=lambda: self._held_since is not None,
+            held=lambda: self._held_since is not None or self._following,  # a following engine arms nothing
         )
         self._listeners: list[Listener] = []
         self._early: list[ev.Event] | None = []  # what the core reported before start(), emitted after `loaded`
@@ -164,6 +177,8 @@ class Engine:
         if self._early is not None and not isinstance(event, ev.Loaded):
             self._early.append(event)  # before start(): `loaded` must be the first line of every run
             return
+        if self._journal is not None:
+            self._journal = fold(self._journal, event.to_dict())
         for listener in list(self._listeners):
             try:
                 listener(event)
@@ -184,12 +199,16 @@ class Engine:
 
     # ---- start --------------------------------------------------------------------------------
 
-    def start(self, replay: Replay | None = None, *, from_: RehearsalPoint | None = None) -> None:
+    def start(
+        self, replay: Replay | None = None, *, from_: RehearsalPoint | None = None, following: bool = False
+    ) -> None:
         """Announce the show and its first standby, and arm the time-triggered cues.
 
         With `replay` (from a crashed run's log), first restore what had happened (see restore.py). With
         `from_` (a rehearsal), start there as `rehearse_from` does, the rehearsal clock set before `loaded`.
+        With `following`, arm nothing: the engine follows the live one (`follow`) until `take_over`.
         """
+        self._following = following
         info = self.plan.show.info
         show_clock = self._show_clock
         if from_ is not None:
@@ -218,17 +237,18 @@ class Engine:
         core_info = getattr(self._scheduler, "info", None)  # the core started (and said so) before the engine
         if isinstance(core_info, p.CoreInfo):
             self._on_report(core_info)
-        if replay is not None:
+        if replay is not None and not following:
             self._restore(replay)
         if from_ is not None:
             self._take_from(from_)
             return
         self._set_playhead(self._playhead, force=True)
-        self._time_cues.arm()
-        self._check_end()
+        if not following:
+            self._time_cues.arm()
+            self._check_end()
 
-    def _restore(self, replay: Replay) -> None:
-        if replay.held:
+    def _restore(self, replay: Replay, *, announce: bool = True) -> None:
+        if replay.held and self._held_since is None:
             self._held_since = self._now()  # before anything is put back: a held show owes, it does not send
         restored = restore(
             replay,
@@ -252,7 +272,53 @@ class Engine:
                 )
             )
         if replay.held:
-            self._emit(ev.Hold(self._now(), reason="resumed from a held show"))
+            if restored.held_since_ns is not None:  # resume moves what was parked on by the whole hold
+                self._held_since = restored.held_since_ns
+            if announce:
+                self._emit(ev.Hold(self._now(), reason="resumed from a held show"))
+
+    # ---- following (a tracking backup) ------------------------------------------------------
+
+    def follow(self, event: ev.Event) -> None:
+        """Take one of the live engine's events as this engine's own (its times already on this machine's
+        clock): the records move as the live engine's did, and the event is emitted here (see follow.py).
+        Ignored unless following."""
+        if self._following:
+            self._mirror.apply(event)
+
+    def take_over(self) -> None:
+        """Stop following and carry on live from where the followed events left the show: what fired stays
+        fired; every message of a fired cue the live engine did not report sent goes to the timing core (an
+        overdue one at once, reported late); the follow/after chains behind go on from their fire times; time
+        cues are armed; a held show stays held. Needs an engine built with `journal=True`."""
+        if not self._following:
+            return
+        if self._journal is None:
+            raise ShowcallError("this engine keeps no journal: it cannot take over (build it with journal=True)")
+        self._following = False
+        for index in sorted(self._book.active):  # armed only on the screen: restore arms them for real
+            if self._runs[index].state is CueState.ARMED:
+                self._book.disarm(index)
+        self._restore(self._journal, announce=False)
+        self._set_playhead(self._playhead, force=True)
+        self._time_cues.arm()
+        self._check_end()
+
+    def stand_down(self) -> None:
+        """Stop being live and follow the engine that takes over: every send not made yet is cancelled
+        quietly (devices are not told to stop: this is not panic), no timer fires again, and from now on
+        only `follow` moves the show. A send the core made before the cancel reached it is still reported
+        and emitted: it went out."""
+        if self._following:
+            return
+        now = self._now()
+        pending = self._book.unsent_items()
+        self._book.stop_timers()
+        self._parking.clear()
+        self._time_cues.clear(now)
+        self._following = True
+        if pending:
+            self._scheduler.cancel_items(pending)
 
     # ---- the read-only face -------------------------------------------------------------------
 
@@ -277,6 +343,7 @@ class Engine:
             next_go=next_go,
             held=self._held,
             held_since_ns=self._held_since,
+            following=self._following,
             panicked=self._panicked,
             ended=self._ended,
             quitting=self._quitting is not None and not self._ended,
@@ -341,6 +408,8 @@ class Engine:
         now = self._now()
         if self._quitting is not None:
             return self._refuse("go", QUITTING)
+        if self._following:
+            return self._refuse("go", FOLLOWING)
         if self._held:
             return self._refuse("go", "the show is held: resume first")
         if self._playhead >= len(self._cues):
@@ -357,6 +426,8 @@ class Engine:
         """Hold: every countdown stops and nothing automatic fires until resume."""
         if self._quitting is not None:
             return self._refuse("hold", QUITTING)
+        if self._following:
+            return self._refuse("hold", FOLLOWING)
         if self._held:
             return self._refuse("hold", "the show is already held")
         now = self._now()
@@ -372,6 +443,8 @@ class Engine:
         """End the hold: what was pending goes on, moved later by the time held."""
         if self._quitting is not None:
             return self._refuse("resume", QUITTING)
+        if self._following:
+            return self._refuse("resume", FOLLOWING)
         if self._held_since is None:
             return self._refuse("resume", "the show is not held")
         now = self._now()
@@ -390,6 +463,8 @@ class Engine:
         """Put the playhead on the cue before it (GO then fires that cue again)."""
         if self._quitting is not None:
             return self._refuse("back", QUITTING)
+        if self._following:
+            return self._refuse("back", FOLLOWING)
         if self._playhead == 0:
             return self._refuse("back", "already at the first cue")
         self._set_playhead(self._playhead - 1)
@@ -401,6 +476,8 @@ class Engine:
         """Move the playhead past the standby cue without firing it."""
         if self._quitting is not None:
             return self._refuse("skip", QUITTING)
+        if self._following:
+            return self._refuse("skip", FOLLOWING)
         if self._playhead >= len(self._cues):
             return self._refuse("skip", "end of show: there is no cue on standby")
         if self._runs[self._playhead].state is CueState.PENDING:
@@ -414,6 +491,8 @@ class Engine:
         """Put the playhead on cue `cue_id` (a jump: nothing fires)."""
         if self._quitting is not None:
             return self._refuse("standby", QUITTING)
+        if self._following:
+            return self._refuse("standby", FOLLOWING)
         index = self.plan.index_of(cue_id)
         if index is None:
             return self._refuse("standby", f"no cue '{cue_id}' in this show")
@@ -435,6 +514,8 @@ class Engine:
         """Department `dept` answers "standing by"."""
         if self._quitting is not None:
             return self._refuse("ack", QUITTING)
+        if self._following:
+            return self._refuse("ack", FOLLOWING)
         dept = dept.upper()
         if dept not in self.plan.show.departments:
             return self._refuse("ack", f"no department '{dept}' in this show")
@@ -447,6 +528,9 @@ class Engine:
     def panic(self) -> None:
         """Stop everything now: cancel every pending send and timer, send each device's stop messages,
         and hold the show (resume re-arms time cues; what was cancelled stays cancelled)."""
+        if self._following:  # muted: nothing of this console's reaches a device; the live console panics
+            self._refuse("panic", FOLLOWING)
+            return
         now = self._now()
         self._scheduler.panic()
         for item in self._parking.release():  # a hold's confirmed cancels: no longer in the core's hands
@@ -471,6 +555,8 @@ class Engine:
         """Back to the top: cancel everything, every cue pending, playhead on the first cue."""
         if self._quitting is not None:
             self._refuse("reset", QUITTING)
+        if self._following:
+            self._refuse("reset", FOLLOWING)
             return
         now = self._now()
         self._clear(now)

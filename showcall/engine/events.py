@@ -8,7 +8,7 @@ the event log appends them, the console renders them.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, ClassVar
 
 
@@ -302,3 +302,48 @@ class ControlReport(Event):
     unlogged: dict[str, int] = field(default_factory=dict)
     silences: int = 0
     final: bool = False
+
+
+EVENTS: dict[str, type[Event]] = {
+    kind.name: kind
+    for kind in (
+        Loaded, Standby, Go, SentEvent, SendFailedEvent, Complete, CueFailed, Hold, Resume, PanicEvent,
+        DeviceEvent, Refused, Ack, ErrorEvent, End, TimingInfo, Reset, FeedbackEvent, ControlReport,
+    )
+}  # fmt: skip
+"""Every event by its `event` name."""
+
+_CHECKS: dict[str, Any] = {
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "float": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "str": lambda v: isinstance(v, str),
+    "bool": lambda v: isinstance(v, bool),
+    "str | None": lambda v: v is None or isinstance(v, str),
+    "tuple[str, ...]": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+    "dict[str, str]": lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in (*v, *v.values())),
+    "dict[str, int]": lambda v: (
+        isinstance(v, dict)
+        and all(isinstance(k, str) for k in v)
+        and all(isinstance(x, int) and not isinstance(x, bool) for x in v.values())
+    ),
+}
+
+
+def from_dict(record: dict[str, Any]) -> Event | None:
+    """The event an event line's JSON object holds (the other side of `to_dict`); None for an event this
+    version does not know (a newer peer's). ValueError, saying which field, for one not as showcall writes it."""
+    kind = EVENTS.get(str(record.get("event")))
+    if kind is None:
+        return None
+    values: dict[str, Any] = {}
+    for f in fields(kind):
+        if f.name not in record:
+            if f.default is MISSING and f.default_factory is MISSING:
+                raise ValueError(f"{kind.name}: {f.name} is missing")
+            continue
+        value = record[f.name]
+        check = _CHECKS.get(str(f.type))
+        if check is None or not check(value):
+            raise ValueError(f"{kind.name}: {f.name} is not {f.type}: {value!r}")
+        values[f.name] = tuple(value) if isinstance(value, list) else value
+    return kind(**values)

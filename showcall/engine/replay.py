@@ -2,8 +2,10 @@
 
 `showcall run --resume` hands the result to `Engine.start(replay=...)`, which marks what fired,
 sends only what a fired cue had not sent yet, re-arms follow/after chains from the logged fire
-times, and puts the playhead back, so nothing fires twice. A rehearsal on a rehearsal clock
-carries its clock on (`show_time_of_day`), and one taken from a cue keeps the cues before it passed.
+times (moved on by the holds since), and puts the playhead back, so nothing fires twice. A rehearsal on a
+rehearsal clock carries its clock on (`show_time_of_day`), and one taken from a cue keeps the cues before it
+passed. A tracking backup folds the live show's events the same way (`fold`, one at a time) to take over from
+them; it settles what the live console's core had in hand its own way (showcall.backup).
 
 What the timing core had in hand at the crash comes from the `armed` records (written before each hand-over)
 less what was reported `sent`, `send_failed` or `cancelled`. Such an item is settled by the core's last words
@@ -33,6 +35,17 @@ class FiredCue:
     sent: set[int] = field(default_factory=set)
     complete: bool = False
     wall_offset_ns: int | None = None  # wall minus monotonic time of the run that logged it
+    chain_stopped: bool = False  # a panic after it fired cancelled the follow/after cues behind it
+
+
+@dataclass(frozen=True)
+class HeldSpan:
+    """A hold that ended: it began at `start_ns` (the logged run's clock) and lasted `held_ns`; every send
+    still waiting when it began went `held_ns` later."""
+
+    start_ns: int
+    held_ns: int
+    wall_offset_ns: int | None = None
 
 
 @dataclass
@@ -63,6 +76,9 @@ class Replay:
     playhead: str | None = None
     playhead_known: bool = False
     held: bool = False
+    held_since_ns: int | None = None  # when the hold in progress began (the logged run's clock)
+    held_wall_offset_ns: int | None = None
+    holds: list[HeldSpan] = field(default_factory=list)
     ended: bool = False
     events: int = 0
     wall_offset_ns: int | None = None  # wall minus monotonic time in the logged run (from its `loaded` event)
@@ -117,7 +133,7 @@ def replay(events: Iterable[dict[str, Any]]) -> Replay:
     state = Replay()
     for number, event in enumerate(events, start=1):
         try:
-            state = _fold(state, event)
+            state = fold(state, event)
         except (KeyError, TypeError, ValueError) as exc:
             why = f"it has no {exc.args[0]!r}" if isinstance(exc, KeyError) else str(exc)
             raise ValueError(
@@ -235,8 +251,10 @@ def _list(event: dict[str, Any], key: str) -> list[Any]:
     return value
 
 
-def _fold(state: Replay, event: dict[str, Any]) -> Replay:
-    """One event folded into `state` (a reset starts a new one); ValueError for a field of the wrong type."""
+def fold(state: Replay, event: dict[str, Any]) -> Replay:
+    """One event (as its JSON object) folded into `state`; a reset starts a new Replay, which is returned.
+    KeyError, TypeError or ValueError for an event that is not as showcall writes it. The last run's armed
+    items are settled only by `replay` (a crash resume's rule), never here."""
     state.events += 1
     kind = event.get("event")
     if kind == "core_sent":
@@ -282,9 +300,19 @@ def _fold(state: Replay, event: dict[str, Any]) -> Replay:
         state.playhead = cue
         state.playhead_known = True
     elif kind == "hold":
+        if not state.held:
+            state.held_since_ns = _ns(event, "mono_ns")
+            state.held_wall_offset_ns = state.wall_offset_ns
         state.held = True
     elif kind == "resume":
+        held_ns = _ns(event, "held_ns") if "held_ns" in event else 0
+        start = state.held_since_ns if state.held_since_ns is not None else _ns(event, "mono_ns") - held_ns
+        state.holds.append(HeldSpan(start, held_ns, state.held_wall_offset_ns or state.wall_offset_ns))
         state.held = False
+        state.held_since_ns = None
+    elif kind == "panic":
+        for fired in state.fired.values():
+            fired.chain_stopped = True
     elif kind == "end":
         state.ended = True
     return state

@@ -163,6 +163,8 @@ class ShowSnapshot:
     on its way, or a follow/after chain counts from a cue that fired (a time cue armed for later is not running).
     `quitting` is True from a quit until its `end` (the last sends are being confirmed; commands other than
     panic are refused).
+    `following` is True while this engine follows the live one (a tracking backup, muted) instead of calling the
+    show itself.
     """
 
     at_ns: int
@@ -171,6 +173,7 @@ class ShowSnapshot:
     next_go: tuple[int, ...]
     held: bool
     held_since_ns: int | None
+    following: bool
     panicked: bool
     ended: bool
     running: bool

@@ -47,9 +47,33 @@ def test_a_held_show_comes_back_held_and_nothing_goes_until_resume(tmp_path: Pat
     assert r.engine.snapshot().held
     r.advance_to(10)
     assert r.sends() == []
-    r.engine.resume()  # held for 10 s since the restart
+    r.engine.resume()  # held for 10.5 s: since the hold began, half a second before the crash
     r.advance_to(30)
-    assert r.sends() == [(12.0, "1", "lx"), (14.0, "2", "snd")]
+    assert r.sends() == [(12.5, "1", "lx"), (14.5, "2", "snd")]
+
+
+def test_a_hold_that_ended_before_the_crash_still_moves_what_was_waiting(tmp_path: Path) -> None:
+    r = rig(tmp_path, SHOW, start=False)
+    held = [
+        {"event": "hold", "mono_ns": START_NS - S // 2},
+        {"event": "resume", "mono_ns": START_NS, "held_ns": S // 2},
+    ]
+    r.engine.start(replay(log(START_NS - S, *held)))  # GO at -1 s, held from -0.5 s for 0.5 s, crashed at 0
+    r.advance_to(10)
+    assert r.sends() == [(2.5, "1", "lx"), (4.5, "2", "snd")]  # as the crashed run would have sent them
+
+
+def test_a_panic_before_the_crash_is_not_undone_by_the_resume(tmp_path: Path) -> None:
+    r = rig(tmp_path, SHOW, start=False)
+    stopped = [
+        {"event": "failed", "mono_ns": START_NS - S // 2, "cue": "1", "reason": "stopped by panic"},
+        {"event": "panic", "mono_ns": START_NS - S // 2, "cancelled_cues": ["1", "2"]},
+        {"event": "hold", "mono_ns": START_NS - S // 2, "reason": "panic"},
+    ]
+    r.engine.start(replay(log(START_NS - S, *stopped)))
+    r.engine.resume()
+    r.advance_to(10)
+    assert r.sends() == []  # cue 1's rest and the follow behind it stay cancelled
 
 
 def test_times_from_a_run_before_a_reboot_are_carried_over_by_the_wall_clock(tmp_path: Path) -> None:

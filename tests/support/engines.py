@@ -100,6 +100,9 @@ def rig(
     report_ns: int = 0,
     go_lead_ns: int = 0,
     speed: int = 1,
+    clock: FakeClock | None = None,
+    journal: bool = False,
+    following: bool = False,
 ) -> Rig:
     """An engine for `header` + `body` (dedented), started at START_NS on virtual time. `command_ns` and
     `report_ns` are the fake core's delays each way (see showcall.timing.fake): with them, races between the
@@ -110,7 +113,7 @@ def rig(
     loaded = load_show(path, display="show.yaml")
     assert [str(problem) for problem in loaded.problems] == []
     assert loaded.plan is not None
-    clock = FakeClock(start_ns=START_NS)
+    clock = clock if clock is not None else FakeClock(start_ns=START_NS)
     if time_of_day is not None:
         hh, mm, *rest = (int(x) for x in time_of_day.split(":"))
         clock.set_time_of_day(((hh * 60 + mm) * 60 + (rest[0] if rest else 0)) * S)
@@ -118,11 +121,11 @@ def rig(
     scheduler.set_endpoints(loaded.plan.endpoints())
     clock.advance(0)  # the core's "online" reports, before the engine listens: device tests say what they need
     show_clock = ShowClock(clock, speed=speed, rehearsal=True) if speed != 1 else None  # a faster rehearsal
-    engine = Engine(loaded.plan, scheduler, show_clock or clock, go_lead_ns=go_lead_ns)
+    engine = Engine(loaded.plan, scheduler, show_clock or clock, go_lead_ns=go_lead_ns, journal=journal)
     result = Rig(engine, clock, scheduler, show_clock=show_clock)
     engine.subscribe(result.events.append)
     if start:
-        engine.start()
+        engine.start(following=following)
     return result
 
 
