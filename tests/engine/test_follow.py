@@ -17,7 +17,7 @@ from showcall.engine.engine import FOLLOWING
 from showcall.engine.snapshot import CueState, ShowSnapshot
 from showcall.timing.fake import FakeClock
 
-from support.engines import MS, START_NS, Rig, S, rig
+from support.engines import START_NS, Rig, S, rig
 
 US = 1_000
 CHAIN = """\
