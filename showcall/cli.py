@@ -28,6 +28,7 @@ BENCHMARKS = {
     "web": "engine events to the browser views with many browsers, and what they cost the show",
     "report": "`showcall report` on a 10,000-cue log against its 2 s target",
     "soak": "a 3-hour show in 10 minutes with holds, panics and failing devices: memory, descriptors, lateness",
+    "backup": "a main killed or frozen mid-chain: its backup takes over, every cue once",
 }
 """`showcall bench NAME`: the module `showcall.bench.NAME` (with `add_arguments`, which sets the description,
 and `run`) is imported only when that benchmark runs or shows its --help; here only the line `bench --help` lists."""

@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+from showcall.backup.auth import LinkSetupError
+from showcall.commands import link
 from showcall.commands.args import host_port, port
 from showcall.model.times import Duration, TimeOfDay
 from showcall.runner.controlguard import PASSCODE_ENV, ControlPolicy, ControlPolicyError, parse_allow, passcode_from
@@ -160,6 +162,7 @@ def add_arguments(parser: argparse.ArgumentParser, *, rehearse: bool = False) ->
         action="store_true",
         help="let /caller?role=control GO, hold, resume and panic (GO under the show's go_guard)",
     )
+    link.add_arguments(parser)
 
 
 def run(args: argparse.Namespace, *, rehearse: bool = False) -> int:
@@ -180,6 +183,18 @@ def run(args: argparse.Namespace, *, rehearse: bool = False) -> int:
     except (WebAccessError, ControlPolicyError) as exc:
         print(f"showcall: {exc}", file=sys.stderr)
         return 2
+    try:
+        linked = link.link_options(args)
+        if linked is not None and (args.speed != 1 or args.from_cue is not None or args.from_segment is not None):
+            raise link.LinkOptionError(
+                "--speed, --from and --from-segment are for a console on its own, not a main or backup"
+            )
+    except link.LinkOptionError as exc:
+        print(f"showcall: {exc}", file=sys.stderr)
+        return 2
+    except LinkSetupError as exc:
+        print(f"showcall: {exc}", file=sys.stderr)
+        return 1
     options = SessionOptions(
         sim=sim,
         auto_gap_ns=gap,
@@ -195,6 +210,7 @@ def run(args: argparse.Namespace, *, rehearse: bool = False) -> int:
         from_cue=args.from_cue,
         from_segment=args.from_segment,
         web=web,
+        link=linked,
     )
     if args.headless:
         return asyncio.run(_headless(args.file, options))

@@ -37,7 +37,7 @@ from showcall.engine import events as ev
 from showcall.engine.book import CueBook
 from showcall.engine.clock import Clock, ShowClock
 from showcall.engine.cues import CueState, Source
-from showcall.engine.follow import Mirror
+from showcall.engine.follow import Following
 from showcall.engine.handshake import Handshake
 from showcall.engine.hold import Parking
 from showcall.engine.rehearsal import CUE_RUNNING, GO_TO, NOT_A_REHEARSAL, RehearsalPoint
@@ -79,7 +79,7 @@ class Refusal:
     reason: str
 
 
-class Engine:
+class Engine(Following):
     """The show's state machine (see module docstring). Every command returns at once."""
 
     def __init__(
@@ -119,7 +119,6 @@ class Engine:
         self._quitting: str | None = None  # the reason, from quit() until `end`: waiting for the core to settle
         self._following = False
         self._journal: Replay | None = Replay() if journal else None
-        self._mirror = Mirror(self)
         self._run_of_show = RunOfShow(plan, speed)
         self._handshake = Handshake(list(plan.show.departments))
         self._dept_next: dict[str, str] = {}
@@ -284,7 +283,7 @@ class Engine:
         clock): the records move as the live engine's did, and the event is emitted here (see follow.py).
         Ignored unless following."""
         if self._following:
-            self._mirror.apply(event)
+            self._apply(event)
 
     def take_over(self) -> None:
         """Stop following and carry on live from where the followed events left the show: what fired stays

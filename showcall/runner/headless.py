@@ -1,6 +1,7 @@
 """Provides `showcall run --headless`: commands on stdin, one per line; events on stdout as JSON lines.
 
-Commands: go, hold, resume, back, skip, standby ID, ack DEPT, panic, reset, quit. An unknown or
+Commands: go, hold, resume, back, skip, standby ID, ack DEPT, panic, reset, quit; with a main/backup link also
+takeover [fire|skip], handover, alone (showcall.backup.calls). An unknown or
 malformed command is refused with a `refused` event (in the log too), never a crash. The run ends when
 the last cue has completed, on quit, at the end of input (unless `--auto` carries the show on by
 itself), or on SIGTERM / SIGINT; every way of stopping drains first (`showcall.runner.drain`): `end` is
@@ -17,6 +18,7 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
+from showcall.backup.calls import LINK_CALLS
 from showcall.engine import events as ev
 from showcall.engine.engine import Engine
 from showcall.engine.snapshot import Source
@@ -52,7 +54,11 @@ class HeadlessConsole:
             return
         verb, args = words[0].lower(), words[1:]
         self.quit_requested = self.quit_requested or (verb == "quit" and not args)
-        reason = perform(self.engine, verb, args, Source.OPERATOR)
+        link = self.session.link
+        if link is not None and verb in LINK_CALLS:
+            reason = LINK_CALLS[verb](link, args)
+        else:
+            reason = perform(self.engine, verb, args, Source.OPERATOR)
         if reason is not None:
             self.engine.announce(ev.Refused(self.engine.clock.now_ns(), command=line.strip()[:80], reason=reason))
 

@@ -1,6 +1,8 @@
 """Provides `ShowSession`: one run of a show, wired together: plan, simulators, timing core, engine, log.
 
-The console and the headless runner both open a session and then only talk to `session.engine`.
+The console and the headless runner both open a session and then only talk to `session.engine`. With a
+main/backup link (`SessionOptions.link`, showcall.backup) the engine starts following, its timing core
+starts with no device open, a `Gate` stands between them, and `session.link` decides when it goes live.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from showcall.backup.gate import Gate
+from showcall.backup.node import LinkNode, LinkOptions
 from showcall.compile.plan import Plan
 from showcall.compile.showfile import load_show
 from showcall.engine import events as ev
@@ -68,6 +72,7 @@ class SessionOptions:
     control_port: int | None = None
     control_policy: ControlPolicy = field(default_factory=ControlPolicy)
     mtc_listen: str | None = None
+    link: LinkOptions | None = None
     clock_tod_ns: int | None = None
     speed: int = 1
     from_cue: str | None = None
@@ -91,6 +96,7 @@ class ShowSession:
     control: ControlInput | None = None
     mtc: MtcListener | None = None
     web: WebServer | None = None
+    link: LinkNode | None = None
     since_last: SinceLastRun = dataclasses.field(default_factory=lambda: SinceLastRun(None))
     from_point: RehearsalPoint | None = None
     clock_note: str = ""  # why the rehearsal clock reads what it reads, when showcall chose it
@@ -134,16 +140,28 @@ class ShowSession:
             from showcall.timing.client import TimingCoreClient
 
             mode = options.timing_mode or plan.show.info.timing
-            scheduler = TimingCoreClient(
-                endpoints=plan.endpoints(), mode=mode, realtime=options.realtime, last_words_path=str(log.path)
+            linked = options.link is not None  # a linked console's devices open only when it goes live
+            core = TimingCoreClient(
+                endpoints=() if linked else plan.endpoints(),
+                mode=mode,
+                realtime=options.realtime,
+                last_words_path=str(log.path),
             )
-            exits.push_async_callback(scheduler.aclose)
-            await scheduler.start()
-            clock = SystemClock(asyncio.get_running_loop())
+            exits.push_async_callback(core.aclose)
+            await core.start()
+            loop = asyncio.get_running_loop()
+            clock = SystemClock(loop)
+            scheduler: Scheduler = Gate(core, plan.endpoints(), clock.now_ns, loop.call_soon) if linked else core
             mtc_source = MtcTimecode(plan.show.info.fps, clock) if options.mtc_listen else None
             show_clock = _show_clock(clock, plan, options, replayed, point)
             engine = Engine(
-                plan, scheduler, show_clock, path=str(path.resolve()), timecode=mtc_source, digest=record.digest
+                plan,
+                scheduler,
+                show_clock,
+                path=str(path.resolve()),
+                timecode=mtc_source,
+                digest=record.digest,
+                journal=linked,
             )
             exits.callback(engine.close)
             engine.subscribe(log)
@@ -187,12 +205,29 @@ class ShowSession:
                 exits.push_async_callback(web.aclose)  # closed first: browsers are told before the show stops
                 session.web = web
                 print(f"showcall: crew views on {web.url} (see docs/web.md)", file=sys.stderr)
+            if options.link is not None:
+                assert isinstance(scheduler, Gate)
+                from showcall.diff import show_to_json  # only when a backup turns out to run another show
+
+                session.link = LinkNode(
+                    engine, scheduler, options.link, record.digest, show_json=lambda: show_to_json(record)
+                )
+                exits.push_async_callback(session.link.close)
+                try:
+                    await session.link.open()
+                except OSError as exc:
+                    where = f"{options.link.host}:{options.link.port}"
+                    raise ShowcallError(f"cannot listen for the backup on {where}: {exc.strerror}") from exc
             session._exits = exits.pop_all()
         return session
 
     def start(self) -> None:
         """Announce the show (restoring a resumed run first, or starting a rehearsal where it was asked to) and
         arm its time cues."""
+        if self.link is not None:  # it starts following; its link decides when it goes live
+            self.engine.start(following=True)
+            self.link.begin()
+            return
         replayed = self.replayed if self.replayed is not None and not self.replayed.empty else None
         self.engine.start(replayed, from_=self.from_point)
 
