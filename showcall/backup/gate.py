@@ -18,6 +18,7 @@ from inside a call: `defer` runs them soon on the engine's loop.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -26,6 +27,8 @@ from showcall.timing.api import Fenced, SendItem, TimingStatistics
 from showcall.transports.base import Endpoint
 
 SKIPPED = "not sent at the take-over: the other console may have sent it"
+RECENT = 4096
+"""Sends remembered (cue, device, due, sent): a console standing down lists those since its last word."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,8 @@ class Gate:
         self._doubt_until: int | None = None
         self._ask = False
         self._doubted: list[SendItem] = []
+        self.fired_doubts: tuple[Doubt, ...] = ()  # sent at the last take-over though in doubt (`fire`)
+        self.recent: deque[tuple[str, str, int, int]] = deque(maxlen=RECENT)
         inner.subscribe(self._on_report)
 
     # ---- what the node decides ----------------------------------------------------------------
@@ -83,7 +88,9 @@ class Gate:
         waiting for the operator, with `ask`)."""
         self._doubt_until = None
         doubted, self._doubted = self._doubted, []
-        return tuple(Doubt(i.item_id, i.cue, i.device, i.deadline_ns) for i in doubted)
+        listed = tuple(Doubt(i.item_id, i.cue, i.device, i.deadline_ns) for i in doubted)
+        self.fired_doubts = () if self._ask else listed
+        return listed
 
     def doubts(self) -> tuple[Doubt, ...]:
         """The sends in doubt still waiting for the operator, in deadline order."""
@@ -101,6 +108,15 @@ class Gate:
             failed = [p.SendFailed(i.item_id, i.cue, i.device, i.deadline_ns, now, SKIPPED) for i in items]
             self._defer(lambda: self._relay(failed))
         return len(items)
+
+    def resolve(self, sent_elsewhere: dict[int, int], send: Iterable[int]) -> None:
+        """The other console said what became of sends in doubt: those it sent (item -> when, this clock) are
+        reported sent and not sent again; those in `send` it did not make go now."""
+        items = [self._doubts.pop(i) for i in sent_elsewhere if i in self._doubts]
+        if items:
+            reports = [p.Sent(i.item_id, i.cue, i.device, i.deadline_ns, sent_elsewhere[i.item_id]) for i in items]
+            self._defer(lambda: self._relay(reports))
+        self._forward(sorted((self._doubts.pop(i) for i in send if i in self._doubts), key=lambda i: i.deadline_ns))
 
     def lease(self, until_ns: int | None) -> None:
         """Fence the core at `until_ns` (None: unfenced); what it held back goes once the lease covers now."""
@@ -216,6 +232,8 @@ class Gate:
         if isinstance(report, p.Sent | p.SendFailed):
             self._in_core.pop(report.item_id, None)
             self._cancel_asked.discard(report.item_id)
+            if isinstance(report, p.Sent):
+                self.recent.append((report.cue, report.device, report.due_ns, report.sent_ns))
         elif isinstance(report, p.Cancelled):
             settled = []
             for item_id in report.item_ids:

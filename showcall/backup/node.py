@@ -46,6 +46,10 @@ TICK_S = 0.01
 """The node looks at its clocks every 10 ms: a take-over by silence comes at most this much after the window."""
 STAND_DOWN_WAIT_NS = 1_000 * MS
 """How long a console standing down waits for its core to report every send before it says what is unconfirmed."""
+MATCH_NS = 5 * MS
+"""A send the other console reports and one in doubt here are the same when their due times (each converted
+through the clock offset) are this close, for the same cue and device."""
+RECENT_MARGIN_NS = 1_000 * MS
 DIAL_EVERY_NS = 100 * MS
 DIAL_TIMEOUT_S = 0.5
 MIRRORED = frozenset(
@@ -485,7 +489,7 @@ class LinkNode:
             if (term, not conn.listening) <= mine and self._standing_down_since is None:
                 return  # it will yield to this console's own `live`
             if self.role is Role.LIVE:
-                self._stand_down(f"the other console is live with term {term}", tell=False)
+                self._stand_down(f"the other console is live with term {term}", streaming=False)
         self._leader = conn
         self.role = Role.FOLLOWING
         self.term = max(self.term, term)
@@ -508,10 +512,50 @@ class LinkNode:
             self._say("synced", "following the main (nothing has happened yet)")
 
     def _handed_over(self, conn: PeerConnection, line: dict[str, Any]) -> None:
+        if self.role is Role.LIVE:
+            self._settle_doubts(conn, line)
+            return
         if conn is not self._leader or self.role is not Role.FOLLOWING:
             return
         unconfirmed = [conn.clock.to_local(int(due)) for _, _, due in line.get("unconfirmed", [])]
         self._take_over("handed over by the main", max(unconfirmed) if unconfirmed else None, sync=False)
+
+    def _settle_doubts(self, conn: PeerConnection, line: dict[str, Any]) -> None:
+        """The other console was live too for a while (a stall) and has stood down: it says what it sent since
+        its last word. Sends in doubt here that it made are not sent again; those it did not make go now."""
+        to_local = conn.clock.to_local
+        reported = [(str(c), str(d), to_local(int(due)), to_local(int(at))) for c, d, due, at in line.get("sent", [])]
+        unsure = [(str(c), str(d), to_local(int(due))) for c, d, due in line.get("unconfirmed", [])]
+        used: set[int] = set()
+
+        def match(doubt: Doubt) -> int | None:
+            near = [
+                (abs(due - doubt.due_ns), k)
+                for k, (cue, device, due, _) in enumerate(reported)
+                if k not in used and cue == doubt.cue and device == doubt.device and abs(due - doubt.due_ns) <= MATCH_NS
+            ]
+            if not near:
+                return None
+            used.add(min(near)[1])
+            return min(near)[1]
+
+        elsewhere: dict[int, int] = {}
+        send: list[int] = []
+        for doubt in self.gate.doubts():
+            k = match(doubt)
+            if k is not None:
+                elsewhere[doubt.item_id] = reported[k][3]
+            elif not any(c == doubt.cue and abs(due - doubt.due_ns) <= MATCH_NS for c, _, due in unsure):
+                send.append(doubt.item_id)
+        twice = [d for d in self.gate.fired_doubts if match(d) is not None]
+        self.gate.fired_doubts = ()
+        self.gate.resolve(elsewhere, send)
+        self._say(
+            "settled",
+            f"the other console stood down and said what it sent: of the sends in doubt, {len(elsewhere)} went "
+            f"from it (not sent again) and {len(send)} had not (sent now)"
+            + (f"; sent by both: {', '.join(f'cue {d.cue} to {d.device}' for d in twice)}" if twice else ""),
+        )
 
     def _bye(self, conn: PeerConnection, reason: str) -> None:
         if conn is self._leader:
@@ -557,16 +601,16 @@ class LinkNode:
                 doubts=listed,
             )
 
-    def _stand_down(self, reason: str, *, tell: bool = True) -> None:
-        """Stop sending now, hand every pending send back (quietly), then say so once the core settled."""
+    def _stand_down(self, reason: str, *, streaming: bool = True) -> None:
+        """Stop sending now and cancel every pending send (quietly); once the core has settled them, say so
+        (`stooddown`, with what was sent since the last word from the other console). `streaming`: the other
+        console follows this one until then (a hand-over); else it is live already (it won a conflict)."""
         self.gate.stand_down()
         self.engine.stand_down()
         self.role = Role.FOLLOWING
         self._attached = False
-        self._standing_down_since = now_ns() if tell else None
-        if not tell:
-            self._streaming = False
-            self.gate.release_devices()
+        self._streaming = streaming
+        self._standing_down_since = now_ns()
         self._say("standing_down", reason)
 
     def _stood_down(self, conn: PeerConnection | None) -> None:
@@ -574,7 +618,9 @@ class LinkNode:
         unconfirmed = self.gate.unconfirmed()
         if conn is not None:
             listed = [[d.cue, d.device, d.due_ns] for d in unconfirmed]
-            conn.send(wire.STOOD_DOWN, term=self.term, unconfirmed=listed)
+            since = (self._acked_ns or 0) - RECENT_MARGIN_NS  # what the other console may not have heard of
+            sent = [[cue, device, due, at] for cue, device, due, at in self.gate.recent if at >= since]
+            conn.send(wire.STOOD_DOWN, term=self.term, unconfirmed=listed, sent=sent)
         self._streaming = False
         self.gate.release_devices()
         self._say(

@@ -149,7 +149,14 @@ class Console:
                 seen = len(self.events)
                 left = deadline - time.monotonic()
                 if left <= 0 or (self.process.poll() is not None and not self._reader.is_alive()):
-                    raise TimeoutError(f"no such event from pid {self.pid}; last: {self.events[-3:]}")
+                    status = self.process.poll()
+                    err = ""
+                    if status is not None and self.process.stderr is not None:
+                        err = self.process.stderr.read()[-2000:]
+                    raise TimeoutError(
+                        f"no such event from pid {self.pid} (exit status {status}; stderr {err!r}); "
+                        f"last: {self.events[-3:]}"
+                    )
                 self._changed.wait(min(left, 0.1))
 
     def link(self, what: str, timeout_s: float = 30.0) -> dict[str, Any]:
@@ -220,7 +227,11 @@ class LinkProxy:
             for sock in ready:
                 if sock is self.listener:
                     client, _ = self.listener.accept()
-                    upstream = socket.create_connection(("127.0.0.1", self.target))
+                    try:
+                        upstream = socket.create_connection(("127.0.0.1", self.target))
+                    except OSError:  # the main is not listening yet: the backup dials again
+                        client.close()
+                        continue
                     pairs[client], pairs[upstream] = upstream, client
                     continue
                 try:
@@ -281,6 +292,8 @@ class Pair:
         main = Console(show, "--main", "--listen", f"127.0.0.1:{port}", *link, log=workdir / "main.jsonl")
         relay = LinkProxy(port) if proxy else None
         target = relay.port if relay is not None else port
+        if relay is not None:  # a proxy accepts before the main listens: the backup would take that for a refusal
+            main.link("took_over")
         backup = Console(
             show, "--backup-of", f"127.0.0.1:{target}", *link, log=workdir / "backup.jsonl", env=backup_env
         )

@@ -43,7 +43,7 @@ from showcall.engine.hold import Parking
 from showcall.engine.rehearsal import CUE_RUNNING, GO_TO, NOT_A_REHEARSAL, RehearsalPoint
 from showcall.engine.replay import Replay, fold
 from showcall.engine.reports import report_events
-from showcall.engine.restore import restore
+from showcall.engine.restore import Restored, restore
 from showcall.engine.runofshow import RunOfShow
 from showcall.engine.snapshot import (
     ClockSnapshot,
@@ -118,6 +118,7 @@ class Engine(Following):
         self._quit = False
         self._quitting: str | None = None  # the reason, from quit() until `end`: waiting for the core to settle
         self._following = False
+        self._restoring = False
         self._journal: Replay | None = Replay() if journal else None
         self._run_of_show = RunOfShow(plan, speed)
         self._handshake = Handshake(list(plan.show.departments))
@@ -249,16 +250,11 @@ class Engine(Following):
     def _restore(self, replay: Replay, *, announce: bool = True) -> None:
         if replay.held and self._held_since is None:
             self._held_since = self._now()  # before anything is put back: a held show owes, it does not send
-        restored = restore(
-            replay,
-            plan=self.plan,
-            book=self._book,
-            clock=self._show_clock,
-            run_of_show=self._run_of_show,
-            parking=self._parking,
-            fire=self._fire,
-            complete=self._complete,
-        )
+        self._restoring = True  # a cue completing here is not the end: the chains behind are not armed yet
+        try:
+            restored = self._restored(replay)
+        finally:
+            self._restoring = False
         self._playhead = restored.playhead
         if replay.uncertain:
             shown = ", ".join(replay.uncertain[:10]) + (" …" if len(replay.uncertain) > 10 else "")
@@ -275,6 +271,18 @@ class Engine(Following):
                 self._held_since = restored.held_since_ns
             if announce:
                 self._emit(ev.Hold(self._now(), reason="resumed from a held show"))
+
+    def _restored(self, replay: Replay) -> Restored:
+        return restore(
+            replay,
+            plan=self.plan,
+            book=self._book,
+            clock=self._show_clock,
+            run_of_show=self._run_of_show,
+            parking=self._parking,
+            fire=self._fire,
+            complete=self._complete,
+        )
 
     # ---- following (a tracking backup) ------------------------------------------------------
 
@@ -737,7 +745,13 @@ class Engine(Following):
         self._check_end()
 
     def _check_end(self) -> None:
-        if self._ended or self._quitting is not None or self._playhead < len(self._cues) or self._book.active:
+        if (
+            self._ended
+            or self._quitting is not None
+            or self._restoring
+            or self._playhead < len(self._cues)
+            or self._book.active
+        ):
             return
         self._ended = True
         self._emit(ev.End(self._now()))

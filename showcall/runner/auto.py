@@ -44,7 +44,7 @@ class AutoGo:
         self._cancel()
         show = self.engine.snapshot()
         cue = show.standby
-        if show.held or show.ended or cue is None:
+        if show.held or show.ended or show.following or cue is None:  # a backup GOes nothing while it follows
             return
         if show.running:
             return  # wait for what is running to complete: GAP counts from the last completion

@@ -231,3 +231,35 @@ def test_a_reset_on_the_main_resets_the_backup(tmp_path: Path) -> None:
     p.main.advance_to(10)
     assert [(cue, who) for cue, _, _, who in p.wire()] == [("1", "main"), ("2", "main")]
     assert p.backup.engine.snapshot().playhead == 0
+
+
+ALL_CHAINED = """\
+cues:
+  - {id: "1", dept: LX, actions: [{lx.fire: {cue: 1}}]}
+  - {id: "2", dept: LX, go: {follow: 1s}, actions: [{lx.fire: {cue: 2}}]}
+  - {id: "3", dept: LX, go: {follow: 1s}, actions: [{lx.fire: {cue: 3}}]}
+"""
+
+
+def test_a_take_over_after_a_cue_went_out_is_not_the_end_of_the_show(tmp_path: Path) -> None:
+    """The link carried cue 2's `sent` but not yet its `complete` when the main died: every cue left is armed
+    behind it, nothing is on standby; restore completes cue 2 before it arms the chain again, which must not
+    read as the end of the show."""
+    (tmp_path / "backup").mkdir()
+    backup = rig(tmp_path / "backup", ALL_CHAINED, journal=True, following=True)
+    t = START_NS
+    for event in (
+        ev.Go(t, cue="1", source="operator", fire_ns=t, dept="LX"),
+        ev.Standby(t, cue=None),
+        ev.SentEvent(t, cue="1", device="lx", due_ns=t, sent_ns=t, late_us=0.0),
+        ev.Complete(t, cue="1"),
+        ev.Go(t + S, cue="2", source="follow", fire_ns=t + S, dept="LX"),
+        ev.SentEvent(t + S, cue="2", device="lx", due_ns=t + S, sent_ns=t + S, late_us=0.0),
+    ):
+        backup.engine.follow(event)
+    backup.advance_to(1.5)
+    backup.engine.take_over()
+    assert not backup.of(ev.End)
+    backup.advance_to(5)
+    assert backup.sends() == [(2.0, "3", "lx")]
+    assert backup.engine.snapshot().ended

@@ -89,3 +89,23 @@ def test_times_from_a_run_before_a_reboot_are_carried_over_by_the_wall_clock(tmp
 def test_a_log_not_as_showcall_writes_it_is_refused() -> None:
     with pytest.raises(ValueError, match=r"event 3 \('go'\) is not as showcall writes it"):
         replay([*log(START_NS)[:2], {"event": "go", "cue": "1", "fire_ns": "soon"}])
+
+
+def test_a_resume_whose_last_fired_cue_completed_arms_the_chain_and_does_not_end(tmp_path: Path) -> None:
+    chained = """\
+cues:
+  - {id: "1", dept: LX, actions: [{lx.fire: {cue: 1}}]}
+  - {id: "2", dept: SND, go: {follow: 5s}, actions: [{snd.go: {}}]}
+"""
+    r = rig(tmp_path, chained, start=False)
+    events = [
+        {"event": "loaded", "mono_ns": 0, "wall_ns": WALL_OFFSET, "path": "show.yaml"},
+        {"event": "go", "mono_ns": START_NS - S, "cue": "1", "source": "operator", "fire_ns": START_NS - S},
+        {"event": "standby", "mono_ns": START_NS - S, "cue": None},
+        {"event": "sent", "mono_ns": START_NS - S, "cue": "1", "device": "lx", "item": 0},
+    ]
+    r.engine.start(replay(events))
+    assert not r.engine.snapshot().ended
+    r.advance_to(10)
+    assert r.sends() == [(4.0, "2", "snd")]
+    assert r.engine.snapshot().ended
