@@ -147,6 +147,7 @@ class LinkNode:
         self._sync_left = 0
         self._lag_ns: int | None = None
         self._gone_ns: int | None = None  # its connection ended without a bye, here
+        self._gone_error_ns = 0  # the clock conversion's bound then
         self._quit = False
         self._takeover_at: int | None = None  # a take-over by hand waiting for the window to pass
         self._asked_ns: int | None = None  # a stand-down asked of the live console
@@ -256,7 +257,10 @@ class LinkNode:
         """The live console's connection ended without a bye and its port now refuses: its showcall is gone,
         and its timing core with it. Take over now; only sends due before it went are in doubt."""
         if self.role is Role.FOLLOWING and self._armed and self._gone_ns is not None and self._leader is None:
-            doubt = min(self._gone_ns, self._fence_ns) if self._fence_ns is not None else self._gone_ns
+            # its core sends nothing once its console is gone (core.py): only what was due by then, give or
+            # take the clock conversion, may have gone without a word
+            gone = self._gone_ns + self._gone_error_ns
+            doubt = min(gone, self._fence_ns) if self._fence_ns is not None else gone
             self._take_over("the main's showcall is gone (its connection closed, its port refuses)", doubt)
 
     # ---- the clock ----------------------------------------------------------------------------
@@ -385,6 +389,7 @@ class LinkNode:
             self._leader = None
             if not self._quit:
                 self._gone_ns = now
+                self._gone_error_ns = conn.clock.error_bound_ns or 0
                 self._dial_at = now  # dial at once: a port that refuses means its showcall is gone
             self._say("lost", f"the main: {reason}", peer=conn.address)
         elif self.role is Role.LIVE and self._attached:

@@ -85,7 +85,12 @@ def run(args: argparse.Namespace) -> int:
                 f"  {fault:6} seed {trial.seed:3}  fault {trial.fault_after_ms:7.1f} ms into the chain  gap {gap}"
                 f"  in doubt {len(trial.took_over.get('doubts', []))}"
                 f"  duplicates {list(v.duplicates)}  missing {list(v.missing)}"
-                + ("  BOTH LIVE" if v.interleaved else ""),
+                + ("  BOTH LIVE" if v.interleaved else "")
+                + (
+                    f"  (connection ended {trial.lost_after_ms:.1f} ms in)"
+                    if v.duplicates and trial.lost_after_ms
+                    else ""
+                ),
                 file=out,
                 flush=True,
             )

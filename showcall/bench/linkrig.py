@@ -127,6 +127,12 @@ class Console:
 
     def _read(self, out: IO[str] | None) -> None:
         assert out is not None
+        with contextlib.suppress(OSError, ValueError):  # the process is gone and its pipe closed
+            self._read_lines(out)
+        with self._changed:
+            self._changed.notify_all()
+
+    def _read_lines(self, out: IO[str]) -> None:
         for line in out:
             with contextlib.suppress(json.JSONDecodeError):
                 event = json.loads(line)
@@ -134,8 +140,6 @@ class Console:
                 with self._changed:
                     self.events.append(event)
                     self._changed.notify_all()
-        with self._changed:
-            self._changed.notify_all()
 
     def wait_for(self, test: Callable[[dict[str, Any]], bool], timeout_s: float = 30.0) -> dict[str, Any]:
         """The first event (so far or to come) for which `test` holds; TimeoutError after `timeout_s`."""
@@ -187,12 +191,18 @@ class Console:
         """Kill whatever is left of the group; returns its stderr."""
         self.signal(signal.SIGCONT, group=True)
         self.signal(signal.SIGKILL, group=True)
-        try:
-            _, err = self.process.communicate(timeout=10)
-        except (subprocess.TimeoutExpired, ValueError):
-            err = ""
-        self._reader.join(2)
-        return err or ""
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=10)
+        self._reader.join(5)
+        err = ""
+        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
+            if stream is None:
+                continue
+            with contextlib.suppress(OSError, ValueError):
+                if stream is self.process.stderr:
+                    err = stream.read()
+                stream.close()
+        return err
 
 
 class LinkProxy:
@@ -384,6 +394,7 @@ class Trial:
     fault_after_ms: float
     verdict: Verdict
     took_over: dict[str, Any]
+    lost_after_ms: float | None  # when the backup saw the main's connection end, after cue 1's GO
 
 
 def run_trial(workdir: Path, seed: int, fault: str, *, cues: int = 16, spacing_ms: int = 200) -> Trial:
@@ -408,6 +419,8 @@ def run_trial(workdir: Path, seed: int, fault: str, *, cues: int = 16, spacing_m
         pair.receiver.wait_for(cues, timeout_s=chain_ns / S + 5)
         time.sleep(0.3)  # a duplicate would show up by now
         verdict = judge(pair, fault_ns)
+        lost = [e for e in pair.backup.of("link") if e.get("what") == "lost"]
     finally:
         pair.close()
-    return Trial(seed, fault, (fault_ns - pair.go_ns) / MS, verdict, took_over)
+    lost_ms = (int(lost[0]["mono_ns"]) - pair.go_ns) / MS if lost else None
+    return Trial(seed, fault, (fault_ns - pair.go_ns) / MS, verdict, took_over, lost_ms)

@@ -15,8 +15,10 @@ Frames are looked at by kind before they are unpickled: a `Panic` jumps ahead of
 still unread are cancelled with it); cheap frames (cancels, heartbeats) are handled at once; a `Schedule`
 or `SetEndpoints` arriving within a millisecond of a deadline waits until after the send (50 ms at most).
 Reports are buffered and written without ever blocking, so an engine busy rendering can never hold a send
-back. The core exits when the engine's end of the socket closes; if that happened without a `Shutdown` (the
-console died), it first appends the sends the console may not have logged to the event log (`lastwords`).
+back. The core exits when the engine's end of the socket closes, and sends nothing once it has: a batch
+is taken only after one last look at the socket (a killed console's backup takes over from what it heard).
+If that happened without a `Shutdown` (the console died), it first appends the sends the console may not
+have logged to the event log (`lastwords`).
 
 A `SendLimit` fences the core: once the clock reads past it, nothing more leaves (a batch taken is checked
 just before its first send; the panic's stop packets too) and what was held back is reported `Cancelled`
@@ -232,6 +234,10 @@ class Core:
             now = clock()
             if due - now <= take_at:
                 batch, runs = self._take(due)
+                if self._engine_gone():  # no one would ever hear of these sends: a backup may be taking over
+                    self.read_control()  # what it wrote last and its end of file (the last words follow)
+                    self.stopping = True
+                    return None
                 if now < due:
                     self._transmit(batch, [r for r in runs if r.start < BURST_POLL_EVERY], dry=True)
                     while clock() < due:
@@ -246,6 +252,10 @@ class Core:
                         return None
                     self._plan_ahead(due)  # a command changed the queue: plan again while there is time
                     take_at = REHEARSE_AT_NS + TAKE_NS_PER_ITEM * self.queue.count_at(due)
+
+    def _engine_gone(self) -> bool:
+        """True when the engine's end of the socket is closed (one poll, ~1 µs, taken ahead of the deadline)."""
+        return any(events & select.POLLHUP for _, events in self._poll.poll(0))
 
     def _prepare_ns(self, due: int) -> int:
         """Extra lead to plan the batch due then (none for a few items; see `sendplan.prepare_lead_ns`)."""

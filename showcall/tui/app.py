@@ -23,6 +23,7 @@ from rich.text import Text
 from textual.app import App
 from textual.binding import Binding, BindingType
 
+from showcall.backup.node import LinkNode
 from showcall.crash import CRASH_EXIT, CrashReport, record_crash
 from showcall.doctor import Item, Level, worst_machine_item
 from showcall.engine.engine import Engine
@@ -52,6 +53,7 @@ class ShowLink:
     since_last: SinceLastRun | None = None
     clock_note: str = ""
     web: Callable[[], str] | None = None  # the web views' `web 3` for the device line
+    backup: LinkNode | None = None
 
     @classmethod
     def of_session(cls, session: ShowSession) -> ShowLink:
@@ -66,6 +68,7 @@ class ShowLink:
             since_last=session.since_last,
             clock_note=session.clock_note,
             web=_web_summary(session),
+            backup=session.link,
         )
 
 
@@ -100,6 +103,7 @@ class ConsoleApp(App[int]):
             web=link.web,
             quit_callback=lambda: self.exit(0),
             since_last=link.since_last,
+            link=link.backup,
         )
         self.title = link.engine.plan.show.info.title
 

@@ -201,6 +201,15 @@ def test_the_core_stops_when_the_engine_goes_away(rig: CoreRig) -> None:
     assert rig.core.stopping
 
 
+def test_a_core_whose_engine_died_sends_nothing_even_inside_the_last_stretch(rig: CoreRig) -> None:
+    rig.send(p.SetEndpoints((lx(),)), p.Schedule((item(1, T0 + 50_000),)))
+    rig.receive()
+    rig.engine.close()  # killed 50 µs before the deadline: past the last poll of the spin
+    rig.clock.step = 1_000
+    assert rig.core.spin_until(T0 + 50_000) is None
+    assert rig.core.stopping and rig.outputs["lx"].sent == []
+
+
 def test_reports_never_block_the_core(rig: CoreRig) -> None:
     rig.send(p.SetEndpoints((lx(),)))
     rig.receive()

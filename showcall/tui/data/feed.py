@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from showcall.backup.status import LinkEvent
 from showcall.engine import events as ev
 from showcall.engine.engine import Engine
 from showcall.engine.snapshot import ShowSnapshot
@@ -28,6 +29,9 @@ NOTICE_NS = 8_000_000_000
 """How long a refusal stays on screen unless another command replaces it: a caller may look away."""
 LATE_WARNING_US = 1000.0
 """A send later than this is called out on the timing line (the promise is p99.9 ≤ 2 ms, p99 ≤ 250 µs)."""
+
+ALARMS = frozenset({"lost", "holding", "took_over", "doubt", "refused", "standing_down", "resync"})
+"""Link events the event log shows in the error colour: who is live changed, or may."""
 
 
 class Indicator(enum.Enum):
@@ -268,6 +272,9 @@ class ShowFeed:
             changes.alerts.append(event.message)
         elif isinstance(event, ev.FeedbackEvent):
             self._feedback(event.device, f"{event.report} {event.detail}".strip(), at, decoded=True)
+        elif isinstance(event, LinkEvent):
+            changes.structure = True
+            self._log(at, "error" if event.what in ALARMS else "info", f"link {event.what}: {event.detail}")
         self._changed()
 
     def _show_state(self, event: ev.Event) -> None:

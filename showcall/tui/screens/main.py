@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -21,6 +21,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from showcall.backup.node import LinkNode
 from showcall.engine import events as ev
 from showcall.engine.engine import Engine, Refusal
 from showcall.engine.rehearsal import GO_TO, NOT_A_REHEARSAL, RehearsalPoint
@@ -34,10 +35,14 @@ from showcall.tui.data.simulators import SimulatorFeed
 from showcall.tui.data.text import countdown, timecode
 from showcall.tui.widgets.cuelist import CueList
 from showcall.tui.widgets.header import HeaderState, ShowHeader
+from showcall.tui.widgets.linkbar import LinkBar
 from showcall.tui.widgets.logs import EventLogView, ReceivedLog
 from showcall.tui.widgets.panels import DevicePanel, TimingPanel
 from showcall.tui.widgets.standby import LightState, StandbyPanel, StandbyState
 from showcall.tui.widgets.status import HealthLine, SegmentLine, TimingState
+
+if TYPE_CHECKING:
+    from showcall.tui.screens.takeover import LinkKeys
 
 CLOCK_HZ = 10
 """Clock redraws per second: tenths on the countdown, cheap enough at 10,000 cues (`showcall bench console`)."""
@@ -84,6 +89,9 @@ class MainScreen(Screen[None]):
         Binding("q", "request_quit", "quit"),
         # d: what changed in the show file since the last run (when something did), by department.
         Binding("d", "changes", "changes", show=False),
+        # T: on a main or backup console (docs/backup.md): take over, hand over, go on alone, or decide the
+        # sends in doubt after a take-over; always asks first.
+        Binding("T", "link", "take over", key_display="T"),
         # l: the event log (and simulators) in place of the cue list, when the screen is narrow.
         Binding("l", "toggle_log", "log", show=False),
         # PgUp / PgDn / Home / End: browse the list (moves the selection, not the standby).
@@ -110,8 +118,11 @@ class MainScreen(Screen[None]):
         web: Callable[[], str] | None = None,
         quit_callback: Callable[[], None] | None = None,
         since_last: SinceLastRun | None = None,
+        link: LinkNode | None = None,
     ) -> None:
         super().__init__()
+        self.link = link
+        self.link_keys: LinkKeys | None = None
         self.engine = engine
         self.scheduler = scheduler
         self.simulators = simulators
@@ -135,6 +146,8 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         """Header, standby box, then the cue list beside the side panels, then the keys."""
         yield ShowHeader(id="header")
+        if self.link is not None:
+            yield LinkBar(id="link")
         yield StandbyPanel(id="standby")
         with Horizontal(id="body"):
             with Vertical(id="main"):
@@ -151,6 +164,10 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Draw everything once, then keep the clocks moving."""
+        if self.link is not None:
+            from showcall.tui.screens.takeover import LinkKeys
+
+            self.link_keys = LinkKeys(self, self.link, lambda text: self.feed.note("refused", text))
         self.set_interval(1 / CLOCK_HZ, self.draw_status)
         self.feed.take()  # everything is drawn below, including the log so far
         self.query_one(EventLogView).add(self.feed.log)
@@ -237,6 +254,10 @@ class MainScreen(Screen[None]):
             )
         )
         self.query_one(StandbyPanel).show(self._standby_state(show))
+        if self.link is not None and self.link_keys is not None:
+            status = self.link.status()
+            self.query_one(LinkBar).show(status)
+            self.link_keys.look(status)
         self.query_one(SegmentLine).show(clocks, self._timecode(show))
         timing = self._timing(now)
         device_list = list(feed.devices.values())
@@ -522,6 +543,16 @@ class MainScreen(Screen[None]):
         text = render_text(since.changes, "the last run", "this run")
         screen = ChangesScreen(since.changes.summary("since the last run"), text)
         self.app.push_screen(screen, lambda go: self.action_go() if go else None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """T is only for a main or backup console."""
+        return self.link is not None if action == "link" else True
+
+    def action_link(self) -> None:
+        """T: take over, hand over, go on alone, or the sends in doubt (see LinkKeys)."""
+        if self.link_keys is not None:
+            self.link_keys.press()
+            self._now_redraw()
 
     def action_toggle_log(self) -> None:
         """Show the event log in place of the cue list (narrow screens), or back."""
