@@ -44,6 +44,13 @@ def proof(passcode: str, side: str, theirs: str, mine: str) -> str:
     return hmac.new(passcode.encode(), message, hashlib.sha256).hexdigest()
 
 
+def mirror_key(passcode: str, listener_nonce: str, dialer_nonce: str) -> bytes:
+    """The key that signs a timing core's send mirror for this connection (never on the wire)."""
+    return hmac.new(
+        passcode.encode(), f"showcall-mirror {listener_nonce} {dialer_nonce}".encode(), hashlib.sha256
+    ).digest()
+
+
 def proven(passcode: str, side: str, theirs: str, mine: str, offered: object) -> bool:
     """True when `offered` is the proof `side` must give (compared in constant time)."""
     if not isinstance(offered, str):

@@ -65,6 +65,7 @@ class Gate:
         self._doubt_until: int | None = None
         self._ask = False
         self._doubted: list[SendItem] = []
+        self._elsewhere: Callable[[SendItem], int | None] | None = None
         self.fired_doubts: tuple[Doubt, ...] = ()  # sent at the last take-over though in doubt (`fire`)
         self.recent: deque[tuple[str, str, int, int]] = deque(maxlen=RECENT)
         inner.subscribe(self._on_report)
@@ -78,15 +79,20 @@ class Gate:
         self.inner.set_send_limit(None)
         self.inner.set_endpoints(self.endpoints)
 
-    def taking_over(self, doubt_until_ns: int | None, *, ask: bool) -> None:
-        """Until `taken_over`, a send due by `doubt_until_ns` is in doubt (see module docstring)."""
+    def taking_over(
+        self, doubt_until_ns: int | None, *, ask: bool, sent_elsewhere: Callable[[SendItem], int | None] | None = None
+    ) -> None:
+        """Until `taken_over`, a send due by `doubt_until_ns` is in doubt (see module docstring), unless
+        `sent_elsewhere` knows the other console made it (when, on this clock): it is reported sent, not sent."""
         self._doubt_until, self._ask = doubt_until_ns, ask
+        self._elsewhere = sent_elsewhere
         self._doubted = []
 
     def taken_over(self) -> tuple[Doubt, ...]:
         """The take-over's sends are all handed in: returns those that were in doubt (sent, with `fire`;
         waiting for the operator, with `ask`)."""
         self._doubt_until = None
+        self._elsewhere = None
         doubted, self._doubted = self._doubted, []
         listed = tuple(Doubt(i.item_id, i.cue, i.device, i.deadline_ns) for i in doubted)
         self.fired_doubts = () if self._ask else listed
@@ -136,6 +142,10 @@ class Gate:
         self.lease_until = self._now()
         self.inner.set_send_limit(self.lease_until)
 
+    def set_mirror(self, address: tuple[str, int] | None, key: bytes = b"") -> None:
+        """Have the core tell the follower of each send as it makes it (None: stop); see timing/mirror.py."""
+        self.inner.set_mirror(address, key)
+
     def release_devices(self) -> None:
         """Close the devices in the core: a device that takes one controller is free for the live console."""
         self.inner.set_endpoints(())
@@ -170,13 +180,20 @@ class Gate:
             self._withheld.update((i.item_id, i) for i in items)
             return
         go = []
+        made: list[p.Report] = []
         for item in items:
+            at = self._elsewhere(item) if self._elsewhere is not None else None
+            if at is not None:  # the other console's core said it sent this one
+                made.append(p.Sent(item.item_id, item.cue, item.device, item.deadline_ns, at))
+                continue
             if self._doubt_until is not None and item.deadline_ns <= self._doubt_until:
                 self._doubted.append(item)
                 if self._ask:
                     self._doubts[item.item_id] = item
                     continue
             go.append(item)
+        if made:
+            self._defer(lambda: self._relay(made))
         self._forward(go)
 
     def cancel_items(self, item_ids: Iterable[int]) -> None:

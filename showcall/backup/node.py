@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +41,8 @@ from showcall.backup.status import LinkEvent, LinkStatus, Role
 from showcall.engine import events as ev
 from showcall.engine.engine import Engine
 from showcall.errors import ShowcallError
+from showcall.timing.api import SendItem
+from showcall.timing.mirror import decode_sends
 
 MS = 1_000_000
 TICK_S = 0.01
@@ -50,6 +53,10 @@ MATCH_NS = 5 * MS
 """A send the other console reports and one in doubt here are the same when their due times (each converted
 through the clock offset) are this close, for the same cue and device."""
 RECENT_MARGIN_NS = 1_000 * MS
+GONE_GRACE_NS = 50 * MS
+"""After the main's showcall is found gone, how long to wait for what its timing core may still have been
+sending as the process was torn down (told straight to this console: timing/mirror.py)."""
+MIRRORED_KEPT = 8192
 DIAL_EVERY_NS = 100 * MS
 DIAL_TIMEOUT_S = 0.5
 MIRRORED = frozenset(
@@ -148,6 +155,11 @@ class LinkNode:
         self._lag_ns: int | None = None
         self._gone_ns: int | None = None  # its connection ended without a bye, here
         self._gone_error_ns = 0  # the clock conversion's bound then
+        self._gone_takeover_at: int | None = None
+        self._last_leader: PeerConnection | None = None  # its key and clock, for what its core still tells
+        self._mirrored: deque[list[Any]] = deque(maxlen=MIRRORED_KEPT)  # [cue, device, due, sent, used], here
+        self._mirror_transport: asyncio.DatagramTransport | None = None
+        self._mirror_port = 0
         self._quit = False
         self._takeover_at: int | None = None  # a take-over by hand waiting for the window to pass
         self._asked_ns: int | None = None  # a stand-down asked of the live console
@@ -162,6 +174,11 @@ class LinkNode:
         """Main: bind the port (OSError when it cannot). Backup: dial the main and wait up to `first_answer_s`
         for its answer; LinkRefusedError when it refuses this console (unreachable is fine: it dials again)."""
         self._loop = asyncio.get_running_loop()
+        transport, _ = await self._loop.create_datagram_endpoint(
+            lambda: _MirrorIn(self._on_mirror), local_addr=("0.0.0.0", 0)
+        )
+        self._mirror_transport = transport
+        self._mirror_port = int(transport.get_extra_info("sockname")[1])
         if self.options.side == "main":
             self._server = await self._loop.create_server(
                 lambda: self._connection(listening=True), self.options.host, self.options.port, start_serving=False
@@ -219,6 +236,8 @@ class LinkNode:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+        if self._mirror_transport is not None:
+            self._mirror_transport.close()
 
     def _connection(self, *, listening: bool) -> PeerConnection:
         return PeerConnection(
@@ -232,7 +251,7 @@ class LinkNode:
         )
 
     def _describe(self) -> dict[str, Any]:
-        return {"role": self.role.value, "term": self.term, "started": self._started}
+        return {"role": self.role.value, "term": self.term, "started": self._started, "mirror": self._mirror_port}
 
     async def _dial(self) -> None:
         if self._dialing or self._closed or self._loop is None:
@@ -256,12 +275,14 @@ class LinkNode:
     def _refused(self) -> None:
         """The live console's connection ended without a bye and its port now refuses: its showcall is gone,
         and its timing core with it. Take over now; only sends due before it went are in doubt."""
-        if self.role is Role.FOLLOWING and self._armed and self._gone_ns is not None and self._leader is None:
-            # its core sends nothing once its console is gone (core.py): only what was due by then, give or
-            # take the clock conversion, may have gone without a word
-            gone = self._gone_ns + self._gone_error_ns
-            doubt = min(gone, self._fence_ns) if self._fence_ns is not None else gone
-            self._take_over("the main's showcall is gone (its connection closed, its port refuses)", doubt)
+        if (
+            self.role is Role.FOLLOWING
+            and self._armed
+            and self._gone_ns is not None
+            and self._leader is None
+            and self._gone_takeover_at is None
+        ):
+            self._gone_takeover_at = now_ns() + GONE_GRACE_NS
 
     # ---- the clock ----------------------------------------------------------------------------
 
@@ -299,7 +320,13 @@ class LinkNode:
     def _follow_tick(self, now: int) -> None:
         window = self.options.timeout_ns
         heard = self._heard_ns
-        if self.role is Role.FOLLOWING and self._armed and heard is not None and now - heard >= window:
+        if self._gone_takeover_at is not None and now >= self._gone_takeover_at and self._gone_ns is not None:
+            # its core sends nothing once its console is gone (core.py), and told this console of what it sent
+            # until then: only a send due by now that it did not tell of, give or take the clock, is in doubt
+            gone = now + self._gone_error_ns
+            doubt = min(gone, self._fence_ns) if self._fence_ns is not None else gone
+            self._take_over("the main's showcall is gone (its connection closed, its port refuses)", doubt)
+        elif self.role is Role.FOLLOWING and self._armed and heard is not None and now - heard >= window:
             self._take_over(f"nothing from the main for {(now - heard) / 1e9:.2f} s", self._silence_doubt(heard))
         elif self._takeover_at is not None and now >= self._takeover_at:
             self._take_over("by hand: the main is silent", self._silence_doubt(heard) if heard else None)
@@ -387,6 +414,7 @@ class LinkNode:
         now = now_ns()
         if self._leader is conn:
             self._leader = None
+            self._last_leader = conn
             if not self._quit:
                 self._gone_ns = now
                 self._gone_error_ns = conn.clock.error_bound_ns or 0
@@ -394,6 +422,7 @@ class LinkNode:
             self._say("lost", f"the main: {reason}", peer=conn.address)
         elif self.role is Role.LIVE and self._attached:
             self._attached = False
+            self.gate.set_mirror(None)
             if conn.peer_closed:
                 self.gate.lease(None)  # its process is gone: it cannot be live; the show goes on here
                 self._say("lost", f"the backup went away ({reason}): going on alone", peer=conn.address)
@@ -452,6 +481,8 @@ class LinkNode:
         self._acked_ns = now_ns()
         if not self._attached:
             self._attached = True
+            if conn.info is not None and conn.info.mirror_port:
+                self.gate.set_mirror((conn.host, conn.info.mirror_port), conn.mirror_key)
             self._say("attached", "the backup follows: this console's sends are leased to its answers")
         self._holding_said = False
         self.gate.lease(sent + self.options.lease_ns)
@@ -496,9 +527,11 @@ class LinkNode:
             if self.role is Role.LIVE:
                 self._stand_down(f"the other console is live with term {term}", streaming=False)
         self._leader = conn
+        self._last_leader = conn
         self.role = Role.FOLLOWING
         self.term = max(self.term, term)
         self._armed = False
+        self._gone_takeover_at = None
         self._takeover_at = None
         self._asked_ns = None
         self._gone_ns = None
@@ -570,8 +603,34 @@ class LinkNode:
         elif self.role is Role.LIVE:
             self._attached = False
             self._streaming = False
+            self.gate.set_mirror(None)
             self.gate.lease(None)
             self._say("bye", f"the backup quit ({reason}): going on alone")
+
+    # ---- what the live console's core told this one directly (timing/mirror.py) -----------------
+
+    def _on_mirror(self, datagram: bytes) -> None:
+        leader = self._leader or self._last_leader
+        if leader is None or not leader.mirror_key or self.role is Role.LIVE:
+            return  # live, this console decided already
+        sends = decode_sends(leader.mirror_key, datagram)
+        for cue, device, due, at in sends or ():
+            self._mirrored.append([cue, device, leader.clock.to_local(due), leader.clock.to_local(at), False])
+
+    def _sent_elsewhere(self, item: SendItem) -> int | None:
+        """When the other console's core said it sent `item` (this clock), or None: matched on cue, device and
+        due time (each converted through the clock offset), each report used once."""
+        best: list[Any] | None = None
+        for record in self._mirrored:
+            cue, device, due, _, used = record
+            if used or cue != item.cue or device != item.device or abs(due - item.deadline_ns) > MATCH_NS:
+                continue
+            if best is None or abs(due - item.deadline_ns) < abs(best[2] - item.deadline_ns):
+                best = record
+        if best is None:
+            return None
+        best[4] = True
+        return int(best[3])
 
     # ---- roles --------------------------------------------------------------------------------
 
@@ -585,10 +644,11 @@ class LinkNode:
         self._leader = None
         self._armed = False
         self._takeover_at = None
+        self._gone_takeover_at = None
         self._asked_ns = None
         self._standing_down_since = None
         self.gate.lead()
-        self.gate.taking_over(doubt_until_ns, ask=self.options.policy == "ask")
+        self.gate.taking_over(doubt_until_ns, ask=self.options.policy == "ask", sent_elsewhere=self._sent_elsewhere)
         conn = self.conn if self.conn is not None and self.conn.ready and not self.conn.closed else None
         if conn is not None:
             self._offer(conn, sync=sync)
@@ -611,6 +671,7 @@ class LinkNode:
         (`stooddown`, with what was sent since the last word from the other console). `streaming`: the other
         console follows this one until then (a hand-over); else it is live already (it won a conflict)."""
         self.gate.stand_down()
+        self.gate.set_mirror(None)
         self.engine.stand_down()
         self.role = Role.FOLLOWING
         self._attached = False
@@ -683,6 +744,7 @@ class LinkNode:
         self._attached = False
         self._streaming = False
         self.term += 1
+        self.gate.set_mirror(None)
         self.gate.lease(None)
         self._say("alone", "going on without the backup (if it took over meanwhile, both are live: check it)")
         return None
@@ -733,3 +795,14 @@ def _ms(ns: int | None) -> str:
 def doubt_lines(doubts: tuple[Doubt, ...]) -> list[str]:
     """Each send in doubt in words, for a prompt."""
     return [f"cue {d.cue} to {d.device}" for d in doubts]
+
+
+class _MirrorIn(asyncio.DatagramProtocol):
+    """The UDP socket the live console's timing core tells this one of its sends on."""
+
+    def __init__(self, received: Callable[[bytes], None]) -> None:
+        self._received = received
+
+    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
+        """Hand the datagram on (its signature is checked there)."""
+        self._received(data)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from showcall.backup import wire
-from showcall.backup.auth import Network, allowed, new_nonce, proof, proven
+from showcall.backup.auth import Network, allowed, mirror_key, new_nonce, proof, proven
 from showcall.backup.clocks import ClockOffset
 
 MAX_BUFFERED = 32 << 20
@@ -35,6 +35,7 @@ class PeerInfo:
     term: int
     started: bool  # its show has started (it holds the show's state)
     digest: str
+    mirror_port: int  # where its timing core's sends are told to it while it follows (timing/mirror.py)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class PeerConnection(asyncio.Protocol):
         self.info: PeerInfo | None = None
         self.clock = ClockOffset()
         self.last_rx_ns = time.monotonic_ns()
+        self.mirror_key = b""  # signs the send mirror's datagrams (both sides derive it after the handshake)
         self.refusal = ""  # why the handshake failed, in words (this side's or the peer's)
         self.their_show = ""  # the other show's JSON, when that was why
         self._nonce = new_nonce()
@@ -134,6 +136,11 @@ class PeerConnection(asyncio.Protocol):
             self._on_closed(self, self.refusal or ("the connection was closed" if exc is None else str(exc)))
 
     # ---- sending ------------------------------------------------------------------------------
+
+    @property
+    def host(self) -> str:
+        """The other console's address (without the port)."""
+        return self.address.rpartition(":")[0]
 
     def send(self, kind: str, **fields: Any) -> None:
         """Write one line (never blocks: the transport buffers it)."""
@@ -218,6 +225,10 @@ class PeerConnection(asyncio.Protocol):
             self.close(f"a {kind!r} line before the handshake was done")
 
     def _become_ready(self, line: dict[str, Any]) -> None:
-        self.info = PeerInfo(str(line["role"]), int(line["term"]), bool(line["started"]), str(line["digest"]))
+        self.info = PeerInfo(
+            str(line["role"]), int(line["term"]), bool(line["started"]), str(line["digest"]), int(line["mirror"])
+        )
+        listener, dialer = (self._nonce, self._their_nonce) if self.listening else (self._their_nonce, self._nonce)
+        self.mirror_key = mirror_key(self.me.passcode, listener, dialer)
         self.ready = True
         self._on_ready(self)

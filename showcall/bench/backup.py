@@ -46,7 +46,6 @@ def _rank(values: list[float], fraction: float) -> float:
 
 def _summary(trials: list[Trial]) -> dict[str, object]:
     gaps = [t.verdict.gap_ns / MS for t in trials if t.verdict.gap_ns is not None]
-    windows = [w / MS for t in trials for w in t.verdict.windows_ns]
     return {
         "trials": len(trials),
         "duplicates": sum(len(t.verdict.duplicates) for t in trials),
@@ -54,9 +53,6 @@ def _summary(trials: list[Trial]) -> dict[str, object]:
         "both_live": sum(1 for t in trials if t.verdict.interleaved),
         "in_doubt": sum(len(t.took_over.get("doubts", [])) for t in trials),
         "gap_ms": {"p50": _rank(gaps, 0.5), "p99": _rank(gaps, 0.99), "max": max(gaps)} if gaps else None,
-        "report_window_ms": {"p50": _rank(windows, 0.5), "p99": _rank(windows, 0.99), "max": max(windows)}
-        if windows
-        else None,
     }
 
 
@@ -111,20 +107,6 @@ def run(args: argparse.Namespace) -> int:
             file=out,
         )
         failed |= bool(s["duplicates"] or s["missing"] or s["both_live"] or (gaps and gaps["max"] > BOUND_MS))
-    windows = [w / MS for trials in results.values() for t in trials for w in t.verdict.windows_ns]
-    own = [w / MS for trials in results.values() for t in trials for w in t.verdict.reported_ns]
-    if windows and own:
-        print(
-            f"report window, {len(windows)} sends by the main: from a cue at the receiver to its `sent` event\n"
-            f"  in the main's engine:            p50 {_rank(own, 0.5):6.2f} ms  p99 {_rank(own, 0.99):6.2f} ms"
-            f"  max {max(own):6.2f} ms\n"
-            f"  read from the backup's stdout:   p50 {_rank(windows, 0.5):6.2f} ms  p99 {_rank(windows, 0.99):6.2f} ms"
-            f"  max {max(windows):6.2f} ms  (an upper bound: stdout and this harness included)\n"
-            "  a main killed inside it had sent a cue the backup had not heard of: with fire it goes twice;\n"
-            f"  the odds per kill are about window / spacing: {_rank(windows, 0.5) / args.spacing:.2%} at the "
-            "p50 upper bound here",
-            file=out,
-        )
     print(
         "gap: the delay of the first cue due after the fault (heartbeat + 100 ms = "
         f"{BOUND_MS} ms is the bound)\nverdict: " + ("FAIL" if failed else "PASS"),

@@ -100,3 +100,6 @@ class Fenced(Scheduler, Protocol):
     def set_send_limit(self, until_ns: int | None) -> None:
         """Send nothing once the clock reads past `until_ns` (None: no limit); what is held back is
         reported `Cancelled` with reason `fenced`."""
+
+    def set_mirror(self, address: tuple[str, int] | None, key: bytes = b"") -> None:
+        """Tell `address` (UDP) of every send as it is made, signed with `key`; None stops (timing/mirror.py)."""

@@ -74,6 +74,7 @@ class TimingCoreClient:
         )
         self._endpoints = tuple(endpoints)
         self._send_limit: int | None = None
+        self._mirror = p.SetMirror(None)
         self._hang_timeout_ns = hang_timeout_ns
         self._start_timeout_ns = int(start_timeout_s * 1e9)
         self._warm_spare = warm_spare
@@ -171,6 +172,12 @@ class TimingCoreClient:
         back is reported `Cancelled` (`fenced`). A core that replaces this one gets the same fence."""
         self._send_limit = until_ns
         self._command(p.SendLimit(until_ns))
+
+    def set_mirror(self, address: tuple[str, int] | None, key: bytes = b"") -> None:
+        """Tell `address` (UDP) of every send as the core makes it, signed with `key` (timing/mirror.py);
+        None stops. A core that replaces this one tells it too."""
+        self._mirror = p.SetMirror(address, key)
+        self._command(self._mirror)
 
     def schedule(self, items: Sequence[SendItem]) -> None:
         """Send each item at its deadline; raises DuplicateItemError if an id is already pending."""
@@ -416,6 +423,8 @@ class TimingCoreClient:
         self._write(new, p.SetEndpoints(self._endpoints))
         if self._send_limit is not None:  # before the handover: a fenced main's overdue items must stay unsent
             self._write(new, p.SendLimit(self._send_limit))
+        if self._mirror.address is not None:
+            self._write(new, self._mirror)
         if handover.reschedule:
             self._write(new, p.Schedule(handover.reschedule))
         if handover.cancelled:

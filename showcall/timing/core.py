@@ -23,6 +23,7 @@ have logged to the event log (`lastwords`).
 A `SendLimit` fences the core: once the clock reads past it, nothing more leaves (a batch taken is checked
 just before its first send; the panic's stop packets too) and what was held back is reported `Cancelled`
 (`fenced`). A main with a tracking backup keeps renewing it, so a main frozen or cut off stops on its own.
+With `SetMirror`, every batch sent is also told at once to that backup (timing/mirror.py).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from dataclasses import dataclass
 from showcall.timing import protocol as p
 from showcall.timing.api import SendItem
 from showcall.timing.lastwords import LastWords
+from showcall.timing.mirror import SendMirror
 from showcall.timing.modes import Mode
 from showcall.timing.outputs import Outputs
 from showcall.timing.priority import DEFAULT_RT_PRIORITY, DEFAULT_SLICE_NS, PriorityGrant, acquire
@@ -130,6 +132,7 @@ class Core:
         self.active = False  # handed endpoints or items: the engine's active core, not an idle spare
         self.last_words = LastWords(config.last_words_path)
         self.send_until: int | None = None  # the fence (SendLimit): nothing leaves once the clock is past it
+        self.mirror: SendMirror | None = None
         self._clock = clock
         self._sock = sock
         sock.setblocking(False)
@@ -301,6 +304,15 @@ class Core:
         self._inflight, self._inflight_pos = batch, 0
         stamps, failures = self._transmit(batch, runs, dry=False)
         self._inflight, self._inflight_pos = [], 0
+        mirror = self.mirror
+        if mirror is not None:  # first, before anything else: a backup must hear of these the moment they left
+            told = [
+                (batch[i].item.cue, batch[i].item.device, batch[i].item.deadline_ns, sent_ns)
+                for i, sent_ns in enumerate(stamps)
+                if i not in failures
+            ]
+            if told:
+                mirror.tell(told)
         reports = self._reports
         note = self.last_words.note
         for i, sent_ns in enumerate(stamps):
@@ -450,6 +462,11 @@ class Core:
             self.outputs.set_endpoints(message.endpoints, self._clock(), self.queue)
         elif isinstance(message, p.SendLimit):
             self.send_until = message.until_ns
+        elif isinstance(message, p.SetMirror):
+            if self.mirror is not None:
+                self.mirror.close()
+            address = message.address
+            self.mirror = SendMirror(address[0], address[1], message.key) if address is not None else None
         elif isinstance(message, p.Shutdown):
             self.stopping = True
         # A Panic never gets here (process_frames hands every panic to _panic_jump first), and an
@@ -519,3 +536,5 @@ class Core:
         """Close the outputs and the waiter (the socket belongs to the caller)."""
         self.outputs.close()
         self._waiter.close()
+        if self.mirror is not None:
+            self.mirror.close()

@@ -167,6 +167,8 @@ class FakeScheduler:
         self._wake_ns: int | None = None
         self._restarts = 0
         self._limit: int | None = None
+        self.mirror: tuple[str, int] | None = None
+        self.mirrored: list[tuple[str, str, int, int]] = []  # what the core told the mirror (cue, device, due, sent)
 
     # ---- the Scheduler interface ---------------------------------------------------------------
 
@@ -215,6 +217,14 @@ class FakeScheduler:
 
         def arrive() -> None:
             self._limit = until_ns
+
+        self._at_core(arrive)
+
+    def set_mirror(self, address: tuple[str, int] | None, key: bytes = b"") -> None:
+        """From when this reaches the core, record each send in `mirrored` (the real core tells `address`)."""
+
+        def arrive() -> None:
+            self.mirror = address
 
         self._at_core(arrive)
 
@@ -314,6 +324,8 @@ class FakeScheduler:
                 self._report(p.SendFailed(item.item_id, item.cue, item.device, item.deadline_ns, now, reason))
                 continue
             self.wire.append(WireRecord(item.device, item.payload, now, item.item_id, item.cue))
+            if self.mirror is not None:
+                self.mirrored.append((item.cue, item.device, item.deadline_ns, now))
             self._report(p.Sent(item.item_id, item.cue, item.device, item.deadline_ns, now))
         self._wake_at_next()
 

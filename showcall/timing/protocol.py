@@ -1,7 +1,7 @@
 """Provides the messages between the engine side and the timing core, and their framing on the wire.
 
 Commands go engine → core (`Schedule`, `CancelItems`, `CancelCue`, `Panic`, `SetEndpoints`, `SendLimit`,
-`EngineHeartbeat`, `Shutdown`); reports come back (`Sent`, `SendFailed`, `Cancelled`, `DeviceStatus`,
+`SetMirror`, `EngineHeartbeat`, `Shutdown`); reports come back (`Sent`, `SendFailed`, `Cancelled`, `DeviceStatus`,
 `Feedback`, `CoreInfo`, `PanicDone`, and the client's own `CoreLost` / `CoreRestarted`).
 
 A frame is a 4-byte big-endian body length, a 1-byte kind, then the body: the message pickled. Pickle is
@@ -46,6 +46,7 @@ __all__ = [
     "SendLimit",
     "Sent",
     "SetEndpoints",
+    "SetMirror",
     "Shutdown",
     "encode",
 ]
@@ -114,6 +115,14 @@ class SendLimit:
 
 
 @dataclass(frozen=True, slots=True)
+class SetMirror:
+    """Tell `address` (UDP) of every send as it is made, signed with `key` (timing/mirror.py); None stops."""
+
+    address: tuple[str, int] | None
+    key: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
 class EngineHeartbeat:
     """The engine side is alive (the core reports how long it has not heard this)."""
 
@@ -125,7 +134,9 @@ class Shutdown:
     """Close every output and exit."""
 
 
-Command: TypeAlias = SetEndpoints | Schedule | CancelItems | CancelCue | Panic | SendLimit | EngineHeartbeat | Shutdown
+Command: TypeAlias = (
+    SetEndpoints | Schedule | CancelItems | CancelCue | Panic | SendLimit | SetMirror | EngineHeartbeat | Shutdown
+)
 
 # ---- reports: core → engine -------------------------------------------------------------------
 
@@ -290,6 +301,7 @@ _KINDS: dict[type, int] = {
     EngineHeartbeat: 6,
     Shutdown: 7,
     SendLimit: 8,
+    SetMirror: 9,
     ReportBatch: 20,
     CoreHeartbeat: 21,
 }

@@ -127,3 +127,17 @@ def test_a_fenced_panic_sends_no_stop_packets() -> None:
     gate.panic()
     clock.advance(MS)
     assert [w.payload for w in core.wire] == [b"/stop"]
+
+
+def test_a_send_the_other_core_said_it_made_is_reported_sent_and_not_sent_again() -> None:
+    gate, core, clock, reports = make()
+    clock.advance_to(T0 + 500 * MS)
+    gate.lead()
+    told = {1: T0 + 350 * MS + 40_000}  # the dying main's core: item 1 went 40 µs late
+    gate.taking_over(T0 + 400 * MS, ask=True, sent_elsewhere=lambda i: told.get(i.item_id))
+    gate.schedule([item(1, 350), item(2, 380)])
+    assert [d.item_id for d in gate.taken_over()] == [2]  # only the one nobody said anything of is in doubt
+    clock.advance(MS)
+    assert core.wire == []
+    sent = [r for r in reports if isinstance(r, p.Sent)]
+    assert sent == [p.Sent(1, "1", "lx", T0 + 350 * MS, T0 + 350 * MS + 40_000)]

@@ -29,7 +29,12 @@ class Side:
             self.conn = PeerConnection(
                 listening=listening,
                 me=me,
-                describe=lambda: {"role": role, "term": 3 if role == "live" else 0, "started": role == "live"},
+                describe=lambda: {
+                    "role": role,
+                    "term": 3 if role == "live" else 0,
+                    "started": role == "live",
+                    "mirror": 5000 if listening else 6000,
+                },
                 on_ready=self.ready.append,
                 on_line=lambda _, line: self.lines.append(line),
                 on_closed=lambda _, reason: self.closed.append(reason),
@@ -65,6 +70,8 @@ async def test_the_same_passcode_and_show_link_the_two_and_their_clocks() -> Non
     assert listener.conn.info is not None and dialer.conn.info is not None
     assert (listener.conn.info.role, listener.conn.info.term, listener.conn.info.started) == ("waiting", 0, False)
     assert (dialer.conn.info.role, dialer.conn.info.term, dialer.conn.info.started) == ("live", 3, True)
+    assert (listener.conn.info.mirror_port, dialer.conn.info.mirror_port) == (6000, 5000)
+    assert listener.conn.mirror_key == dialer.conn.mirror_key and len(listener.conn.mirror_key) == 32
     # One ping each way rode on the handshake; on one machine both clocks are the same clock.
     for conn in (listener.conn, dialer.conn):
         bound = conn.clock.error_bound_ns

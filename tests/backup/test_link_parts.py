@@ -97,3 +97,15 @@ def test_the_clock_offset_is_ntps_arithmetic_on_the_quickest_ping() -> None:
     clock.add(t1=200, t2=1_300, t3=1_300, t4=400)  # slow: not kept
     assert clock.offset_ns == 1_000
     assert clock.to_local(5_000) == 4_000 and clock.to_peer(4_000) == 5_000
+
+
+def test_the_send_mirror_signs_what_it_tells_and_nothing_else_is_believed() -> None:
+    from showcall.timing.mirror import decode_sends, encode_sends
+
+    key, other = b"k" * 32, b"o" * 32
+    sends = [("12", "lx", 1_000, 1_007), ("12.5", "snd", 2_000, 2_001)]
+    datagram = encode_sends(key, sends)
+    assert decode_sends(key, datagram) == sends
+    assert decode_sends(other, datagram) is None  # another key: not ours
+    assert decode_sends(key, datagram.replace(b"1007", b"1008")) is None  # tampered with
+    assert decode_sends(key, b"SCM1") is None and decode_sends(key, b"hello") is None

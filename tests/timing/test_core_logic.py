@@ -210,6 +210,27 @@ def test_a_core_whose_engine_died_sends_nothing_even_inside_the_last_stretch(rig
     assert rig.core.stopping and rig.outputs["lx"].sent == []
 
 
+def test_a_mirrored_core_tells_the_backup_of_each_batch_it_sent_signed(rig: CoreRig) -> None:
+    import socket
+
+    from showcall.timing.mirror import decode_sends
+
+    backup = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    backup.bind(("127.0.0.1", 0))
+    backup.settimeout(5)
+    try:
+        rig.send(p.SetEndpoints((lx(), lx("down"))), p.SetMirror(backup.getsockname(), b"k" * 32))
+        rig.send(p.Schedule((item(1, T0 + 100), item(2, T0 + 100, device="down"), item(3, T0 + 100, cue="LX 2"))))
+        rig.receive()
+        rig.outputs["down"].down_reason = "connection refused"
+        rig.clock.now = T0 + 150
+        rig.core.send_due()
+        told = decode_sends(b"k" * 32, backup.recv(65536))
+    finally:
+        backup.close()
+    assert told == [("LX 1", "lx", T0 + 100, T0 + 150), ("LX 2", "lx", T0 + 100, T0 + 150)]  # not the failed one
+
+
 def test_reports_never_block_the_core(rig: CoreRig) -> None:
     rig.send(p.SetEndpoints((lx(),)))
     rig.receive()
