@@ -11,6 +11,7 @@ be 0, and the take-over gap (the delay of the first cue due after the fault) wit
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import platform
@@ -18,6 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from showcall.bench.clockpeer import measure
 from showcall.bench.linkrig import MS, Trial, run_trial
 
 HEARTBEAT_MS = 500
@@ -35,6 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="the first trial's seed (default 0)")
     parser.add_argument("--cues", type=int, default=16, help="cues in the chain (default 16)")
     parser.add_argument("--spacing", type=int, default=200, metavar="MS", help="ms between cues (default 200)")
+    parser.add_argument("--pings", type=int, default=200, help="pings for the clock conversion figure (default 200)")
     parser.add_argument("--json", action="store_true", help="the results as JSON on stdout")
 
 
@@ -107,11 +110,19 @@ def run(args: argparse.Namespace) -> int:
             file=out,
         )
         failed |= bool(s["duplicates"] or s["missing"] or s["both_live"] or (gaps and gaps["max"] > BOUND_MS))
+    clock = measure(args.pings)
+    print(
+        f"clock conversion, {clock.samples} pings between two processes (true offset 0): kept estimate "
+        f"{clock.offset_ns / 1000:+.1f} µs (bound ±{clock.bound_ns / 1000:.1f} µs; round trip min "
+        f"{clock.rtt_min_ns / 1000:.0f} µs, p50 {clock.rtt_p50_ns / 1000:.0f} µs); a single ping strays "
+        f"p50 {clock.single_abs_p50_ns / 1000:.1f} µs, max {clock.single_abs_max_ns / 1000:.1f} µs",
+        file=out,
+    )
     print(
         "gap: the delay of the first cue due after the fault (heartbeat + 100 ms = "
         f"{BOUND_MS} ms is the bound)\nverdict: " + ("FAIL" if failed else "PASS"),
         file=out,
     )
     if args.json:
-        print(json.dumps({"faults": summaries, "pass": not failed}, indent=2))
+        print(json.dumps({"faults": summaries, "clock": dataclasses.asdict(clock), "pass": not failed}, indent=2))
     return 1 if failed else 0

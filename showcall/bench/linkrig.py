@@ -136,7 +136,6 @@ class Console:
         for line in out:
             with contextlib.suppress(json.JSONDecodeError):
                 event = json.loads(line)
-                event["_read_ns"] = time.monotonic_ns()  # when this harness read it (an upper bound)
                 with self._changed:
                     self.events.append(event)
                     self._changed.notify_all()
@@ -344,8 +343,6 @@ class Verdict:
     gap_ns: int | None  # the delay of the first cue due after the fault
     wire_silence_ns: int | None  # last arrival from the main to the first from the backup
     interleaved: bool  # the main sent after the backup's first send: both live at once
-    windows_ns: tuple[int, ...]  # for each cue the main sent: from its arrival to the backup reading its report
-    reported_ns: tuple[int, ...]  # for each cue the main sent: from its arrival to the main's engine reporting it
 
 
 def judge(pair: Pair, fault_ns: int) -> Verdict:
@@ -365,13 +362,6 @@ def judge(pair: Pair, fault_ns: int) -> Verdict:
         gap = arrived[0] - pair.due_ns(first) if arrived else None
     silence = backup[0].at_ns - main[-1].at_ns if main and backup else None
     interleaved = bool(backup) and any(a.at_ns > backup[0].at_ns for a in main)
-    reported = {int(e["cue"]): int(e["_read_ns"]) for e in pair.backup.of("sent") if str(e.get("cue", "")).isdigit()}
-    first_arrival: dict[int, int] = {}
-    for a in main:
-        first_arrival.setdefault(a.cue, a.at_ns)
-    windows = tuple(reported[c] - t for c, t in first_arrival.items() if c in reported and reported[c] >= t)
-    at_main = {int(e["cue"]): int(e["mono_ns"]) for e in pair.main.of("sent") if str(e.get("cue", "")).isdigit()}
-    own = tuple(at_main[c] - t for c, t in first_arrival.items() if c in at_main)
     return Verdict(
         duplicates=tuple(sorted(c for c, n in counts.items() if n > 1)),
         missing=tuple(c for c in range(1, pair.cues + 1) if c not in counts),
@@ -380,8 +370,6 @@ def judge(pair: Pair, fault_ns: int) -> Verdict:
         gap_ns=gap,
         wire_silence_ns=silence,
         interleaved=interleaved,
-        windows_ns=windows,
-        reported_ns=own,
     )
 
 
