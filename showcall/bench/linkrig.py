@@ -205,8 +205,11 @@ class Console:
 
 
 class LinkProxy:
-    """A TCP proxy on loopback between the backup and the main: `pause()` stops carrying bytes either way
-    (the link stalls: nothing is closed), `resume()` carries them again, what waited included."""
+    """A proxy on loopback between the backup and the main, for the whole link: the TCP connection and the
+    datagrams the main's timing core sends the backup (the backup's `auth` line is rewritten to name the
+    proxy's UDP port). `pause()` stops carrying anything either way (the network stalls: nothing is closed,
+    datagrams are lost as a stalled network loses them), `resume()` carries on, the TCP bytes that waited
+    included."""
 
     def __init__(self, target_port: int) -> None:
         self.target = target_port
@@ -215,23 +218,42 @@ class LinkProxy:
         self.listener.bind(("127.0.0.1", 0))
         self.listener.listen(4)
         self.port: int = self.listener.getsockname()[1]
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.bind(("127.0.0.1", 0))
+        self.udp_port: int = self.udp.getsockname()[1]
+        self._mirror_to: int | None = None  # the backup's own port for the datagrams
         self.paused = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def pause(self) -> None:
-        """Stop carrying bytes."""
+        """Stop carrying anything."""
         self.paused.set()
 
     def resume(self) -> None:
-        """Carry bytes again."""
+        """Carry again."""
         self.paused.clear()
+
+    def _rewrite(self, pending: bytearray) -> bytes | None:
+        """The backup's first bytes up to its `auth` line, with the mirror port made the proxy's (None: more
+        bytes needed)."""
+        end = pending.find(b"\n")
+        if end < 0:
+            return None
+        line = json.loads(bytes(pending[:end]))
+        if line.get("t") == "auth" and "mirror" in line:
+            self._mirror_to = int(line["mirror"])
+            line["mirror"] = self.udp_port
+        out = json.dumps(line, separators=(",", ":")).encode() + b"\n" + bytes(pending[end + 1 :])
+        pending.clear()
+        return out
 
     def _run(self) -> None:
         pairs: dict[socket.socket, socket.socket] = {}
+        clients: dict[socket.socket, bytearray] = {}  # backups whose auth line has not gone through yet
         while not self._stop.is_set():
-            watched = [self.listener] if self.paused.is_set() else [self.listener, *pairs]
+            watched = [self.listener] if self.paused.is_set() else [self.listener, self.udp, *pairs]
             ready, _, _ = select.select(watched, [], [], 0.01)
             for sock in ready:
                 if sock is self.listener:
@@ -242,6 +264,12 @@ class LinkProxy:
                         client.close()
                         continue
                     pairs[client], pairs[upstream] = upstream, client
+                    clients[client] = bytearray()
+                    continue
+                if sock is self.udp:
+                    datagram = self.udp.recv(65536)
+                    if self._mirror_to is not None:
+                        self.udp.sendto(datagram, ("127.0.0.1", self._mirror_to))
                     continue
                 try:
                     data = sock.recv(65536)
@@ -252,11 +280,20 @@ class LinkProxy:
                     for end in (sock, other):
                         if end is not None:
                             pairs.pop(end, None)
+                            clients.pop(end, None)
                             end.close()
                     continue
+                if sock in clients:
+                    clients[sock] += data
+                    rewritten = self._rewrite(clients[sock])
+                    if rewritten is None:
+                        continue
+                    del clients[sock]
+                    data = rewritten
                 other.sendall(data)
         for sock in pairs:
             sock.close()
+        self.udp.close()
 
     def close(self) -> None:
         """Stop the proxy."""

@@ -308,7 +308,8 @@ EVENTS: dict[str, type[Event]] = {
     kind.name: kind
     for kind in (
         Loaded, Standby, Go, SentEvent, SendFailedEvent, Complete, CueFailed, Hold, Resume, PanicEvent,
-        DeviceEvent, Refused, Ack, ErrorEvent, End, TimingInfo, Reset, FeedbackEvent, ControlReport,
+        DeviceEvent, Refused, Ack, ErrorEvent, End, TimingInfo, Reset, FeedbackEvent, RehearseFrom,
+        ControlReport,
     )
 }  # fmt: skip
 """Every event by its `event` name."""
@@ -319,6 +320,7 @@ _CHECKS: dict[str, Any] = {
     "str": lambda v: isinstance(v, str),
     "bool": lambda v: isinstance(v, bool),
     "str | None": lambda v: v is None or isinstance(v, str),
+    "int | None": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool)),
     "tuple[str, ...]": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
     "dict[str, str]": lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in (*v, *v.values())),
     "dict[str, int]": lambda v: (

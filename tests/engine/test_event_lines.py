@@ -29,8 +29,10 @@ from showcall.engine import events as ev
         ev.TimingInfo(15, mode="precise", priority="SCHED_OTHER", realtime=False, notes=("a",)),
         ev.Reset(16),
         ev.FeedbackEvent(17, device="lx", report="cue", detail="1/12"),
+        ev.Go(18, cue="1", source="at", fire_ns=18, dept="LX", show_tod_ns=30_600_000_000_000),
+        ev.RehearseFrom(19, cue="20", segment="awards", clock_tod_ns=70_200_000_000_000),
     ],
-    ids=lambda e: e.name,
+    ids=lambda e: e.name + ("-stamped" if e.show_tod_ns is not None else ""),
 )
 def test_every_event_line_reads_back_as_the_event(event: ev.Event) -> None:
     assert ev.from_dict(event.to_dict()) == event
