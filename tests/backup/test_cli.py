@@ -42,6 +42,10 @@ def showcall(*args: str, passcode: str | None = PASSCODE) -> subprocess.Complete
             "--resume is for a console on its own: a main or backup gets the show from the other",
         ),
         (["--backup-of", "h:1", "--heartbeat", "50ms"], "--heartbeat must be at least 100ms"),
+        (
+            ["--backup-of", "h:1", "--sim", "--speed", "2"],
+            "--speed, --from and --from-segment are for a console on its own, not a main or backup",
+        ),
         (["--backup-of", "h:1", "--heartbeat", "soon"], "--heartbeat: "),
     ],
 )
