@@ -32,6 +32,7 @@ KEYS: tuple[tuple[str, str], ...] = (
         "rehearsal: go to a cue or segment; after y, the rehearsal starts there on its planned time "
         "(not while a cue is running)",
     ),
+    ("T", "a main or backup console: take over, hand over, go on alone (asks first; docs/backup.md)"),
     ("l", "event log in place of the cue list (narrow screens; wide screens always show it)"),
     ("?", "this help"),
     ("q", "quit (asks first while the show is running)"),
