@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import math
 import platform
 import sys
 import tempfile
@@ -21,17 +20,22 @@ from pathlib import Path
 
 from showcall.bench.clockpeer import measure
 from showcall.bench.linkrig import MS, Trial, run_trial
+from showcall.stats import percentile
 
+__all__ = ["DESCRIPTION", "add_arguments", "run"]
+
+DESCRIPTION = (
+    "Kill -9 (or freeze) the main at random points of a follow chain, N seeded trials each, and count at a "
+    "UDP receiver what arrived: duplicates, missing, and the take-over gap p50/p99/max; then the link's clock "
+    "conversion between two processes."
+)
 HEARTBEAT_MS = 500
 BOUND_MS = HEARTBEAT_MS + 100
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Trials, faults, the chain, --json."""
-    parser.description = (
-        "Kill -9 (or freeze) the main at random points of a follow chain, N seeded trials each, and count "
-        "at a UDP receiver what arrived: duplicates, missing, and the take-over gap p50/p99/max."
-    )
+    parser.description = DESCRIPTION
     parser.add_argument("--trials", type=int, default=30, metavar="N", help="trials per fault (default 30)")
     parser.add_argument("--fault", default="kill,freeze", help="kill, freeze or both (default kill,freeze)")
     parser.add_argument("--seed", type=int, default=0, help="the first trial's seed (default 0)")
@@ -42,9 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _rank(values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile (showcall's definition: a value that was measured)."""
-    ordered = sorted(values)
-    return ordered[min(max(math.ceil(round(fraction * len(ordered), 6)), 1), len(ordered)) - 1]
+    return percentile(sorted(values), fraction)
 
 
 def _summary(trials: list[Trial]) -> dict[str, object]:

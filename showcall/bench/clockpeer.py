@@ -17,6 +17,7 @@ from typing import Any
 from showcall.backup import wire
 from showcall.backup.auth import LOOPBACK
 from showcall.backup.peer import Identity, PeerConnection
+from showcall.stats import percentile
 
 PASSCODE = "clock-peer-passcode"
 ME = Identity(PASSCODE, "clock", LOOPBACK)
@@ -103,10 +104,10 @@ async def _measure(port: int, count: int) -> ClockFigures:
         len(samples),
         conn.clock.offset_ns,
         bound,
-        singles[len(singles) // 2],
+        percentile(singles, 0.5),
         singles[-1],
         rtts[0],
-        rtts[len(rtts) // 2],
+        percentile(rtts, 0.5),
     )
 
 

@@ -15,7 +15,7 @@ import showcall.bench
 from showcall.cli import BENCHMARKS, build_parser
 
 REPO = Path(__file__).resolve().parents[2]
-EXPECTED = ["timing", "engine", "load", "console", "sim", "web", "report", "soak"]
+EXPECTED = ["timing", "engine", "load", "console", "sim", "web", "report", "soak", "backup"]
 
 
 def help_of(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
