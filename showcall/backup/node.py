@@ -26,82 +26,32 @@ Every linked console's engine starts following (muted). Then (docs/backup.md has
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from showcall.backup import wire
-from showcall.backup.auth import Network
-from showcall.backup.gate import Doubt, Gate
+from showcall.backup.following import FollowerPart
+from showcall.backup.gate import Gate
+from showcall.backup.leading import LeaderPart
+from showcall.backup.options import MS, STAND_DOWN_WAIT_NS, LinkOptions, now_ns
 from showcall.backup.peer import Identity, PeerConnection
 from showcall.backup.status import LinkEvent, LinkStatus, Role
-from showcall.engine import events as ev
 from showcall.engine.engine import Engine
 from showcall.errors import ShowcallError
-from showcall.timing.api import SendItem
-from showcall.timing.mirror import decode_sends
 
-MS = 1_000_000
 TICK_S = 0.01
 """The node looks at its clocks every 10 ms: a take-over by silence comes at most this much after the window."""
-STAND_DOWN_WAIT_NS = 1_000 * MS
-"""How long a console standing down waits for its core to report every send before it says what is unconfirmed."""
-MATCH_NS = 5 * MS
-"""A send the other console reports and one in doubt here are the same when their due times (each converted
-through the clock offset) are this close, for the same cue and device."""
-RECENT_MARGIN_NS = 1_000 * MS
-GONE_GRACE_NS = 50 * MS
-"""After the main's showcall is found gone, how long to wait for what its timing core may still have been
-sending as the process was torn down (told straight to this console: timing/mirror.py)."""
 MIRRORED_KEPT = 8192
 DIAL_EVERY_NS = 100 * MS
 DIAL_TIMEOUT_S = 0.5
-MIRRORED = frozenset(
-    {"go", "sent", "send_failed", "complete", "failed", "standby", "hold", "resume", "panic", "reset", "ack", "device"}
-    | {"end"}
-)
-"""The events a following engine applies (engine/follow.py); the others are the live machine's own news."""
-TIME_FIELDS = ("mono_ns", "fire_ns", "due_ns", "sent_ns")
-
-
-@dataclass(frozen=True)
-class LinkOptions:
-    """How a console is linked: `side` main (listens) or backup (dials), where, the passcode, who may connect,
-    the heartbeat window, what to do with sends in doubt, and how long a main waits for a live backup."""
-
-    side: str
-    host: str
-    port: int
-    passcode: str
-    allow: tuple[Network, ...]
-    timeout_ns: int = 500 * MS
-    policy: str = "ask"
-    wait_ns: int = 1_000 * MS
-
-    @property
-    def beat_ns(self) -> int:
-        """A heartbeat every tenth of the window."""
-        return self.timeout_ns // 10
-
-    @property
-    def lease_ns(self) -> int:
-        """The live console's lease: 100 ms short of the window (half of it, for a short window)."""
-        return max(self.timeout_ns // 2, self.timeout_ns - 100 * MS)
-
-
-def now_ns() -> int:
-    """This machine's monotonic clock (the engine's and the timing core's)."""
-    return time.monotonic_ns()
 
 
 class LinkRefusedError(ShowcallError):
     """The other console refused this one (or this one it): wrong passcode, another show, another protocol."""
 
 
-class LinkNode:
+class LinkNode(LeaderPart, FollowerPart):
     """One console of a linked pair (see module docstring): `await open()` before the engine starts (the main
     binds its port; the backup dials and is told at once if it is refused), `begin()` once the engine has
     started (following), `await close()` when the run ends."""
@@ -272,18 +222,6 @@ class LinkNode:
             self._dialing = False
             self._dial_at = now_ns() + DIAL_EVERY_NS
 
-    def _refused(self) -> None:
-        """The live console's connection ended without a bye and its port now refuses: its showcall is gone,
-        and its timing core with it. Take over now; only sends due before it went are in doubt."""
-        if (
-            self.role is Role.FOLLOWING
-            and self._armed
-            and self._gone_ns is not None
-            and self._leader is None
-            and self._gone_takeover_at is None
-        ):
-            self._gone_takeover_at = now_ns() + GONE_GRACE_NS
-
     # ---- the clock ----------------------------------------------------------------------------
 
     def _tick(self) -> None:
@@ -307,66 +245,7 @@ class LinkNode:
         if self.options.side == "backup" and conn is None and now >= self._dial_at and not self._dialing:
             self._loop.create_task(self._dial())
 
-    def _lead_tick(self, now: int, conn: PeerConnection | None) -> None:
-        if conn is not None and self._streaming and now >= self._next_beat:
-            self._beat_n += 1
-            self._beats[self._beat_n] = now
-            conn.send(wire.BEAT, n=self._beat_n, at=now, fenced=self._attached, lease=self.options.lease_ns)
-            self._next_beat = now + self.options.beat_ns
-        if self.role is Role.LIVE and self._attached and self.gate.holding and not self._holding_said:
-            self._holding_said = True
-            self._say("holding", "the backup stopped answering: sends are held back (`alone` goes on without it)")
-
-    def _follow_tick(self, now: int) -> None:
-        window = self.options.timeout_ns
-        heard = self._heard_ns
-        if self._gone_takeover_at is not None and now >= self._gone_takeover_at and self._gone_ns is not None:
-            # its core sends nothing once its console is gone (core.py), and told this console of what it sent
-            # until then: only a send due by now that it did not tell of, give or take the clock, is in doubt
-            gone = now + self._gone_error_ns
-            doubt = min(gone, self._fence_ns) if self._fence_ns is not None else gone
-            self._take_over("the main's showcall is gone (its connection closed, its port refuses)", doubt)
-        elif self.role is Role.FOLLOWING and self._armed and heard is not None and now - heard >= window:
-            self._take_over(f"nothing from the main for {(now - heard) / 1e9:.2f} s", self._silence_doubt(heard))
-        elif self._takeover_at is not None and now >= self._takeover_at:
-            self._take_over("by hand: the main is silent", self._silence_doubt(heard) if heard else None)
-        if self._asked_ns is not None and now - self._asked_ns > STAND_DOWN_WAIT_NS + 2 * window:
-            self._asked_ns = None
-            self._say("refused", "the main did not stand down: this console stays the backup")
-        if self.role is Role.WAITING and self.options.side == "main" and now >= self._wait_until:
-            peer = self.conn.info if self.conn is not None and self.conn.ready else None
-            if peer is not None and peer.started and peer.role != Role.LIVE:
-                if self.note != "the backup holds the show":
-                    self.note = "the backup holds the show"
-                    self._say("waiting", "the backup holds the show's state and is not live: take over on one of them")
-            elif peer is None or peer.role != Role.LIVE:
-                self._take_over("no live backup answered" if peer is None else "the backup joined", None)
-
-    def _silence_doubt(self, heard: int) -> int:
-        """The latest a silent live console may still have sent: the end of its lease, here."""
-        return self._fence_ns if self._fence_ns is not None else heard + self.options.lease_ns
-
     # ---- the engine's events ------------------------------------------------------------------
-
-    def _on_event(self, event: ev.Event) -> None:
-        if isinstance(event, LinkEvent):
-            return
-        if isinstance(event, ev.Go):
-            self._started = True
-        if isinstance(event, ev.End) and event.reason != "complete" and self.role is Role.LIVE:
-            self._quit = True
-            if self.conn is not None and self.conn.ready:
-                self.conn.send(wire.BYE, reason=event.reason)
-        if event.name not in MIRRORED:
-            return
-        line = wire.encode(wire.EVENT, e=event.to_dict())
-        if isinstance(event, ev.Reset):
-            self.history.clear()
-            self._started = False
-        else:
-            self.history.append(line)
-        if self._streaming and self.conn is not None:
-            self.conn.send_raw(line)
 
     # ---- the link -----------------------------------------------------------------------------
 
@@ -388,17 +267,6 @@ class LinkNode:
             self._offer(conn, sync=True)
         elif self.role is Role.WAITING and conn.listening and not info.started and info.role != Role.LIVE:
             self._take_over("the backup joined", None)
-
-    def _offer(self, conn: PeerConnection, *, sync: bool) -> None:
-        """Say `live` to the peer and send it the show so far; from now on it gets every event."""
-        conn.send(wire.LIVE, term=self.term, sync=sync)
-        if sync:
-            conn.send(wire.SYNC, n=len(self.history))
-            for line in self.history:
-                conn.send_raw(line)
-        self._streaming = True
-        self._attached = False
-        self._next_beat = 0
 
     def _on_closed(self, conn: PeerConnection, reason: str) -> None:
         if not self._begun and not conn.ready:
@@ -459,96 +327,6 @@ class LinkNode:
         elif kind == wire.BYE:
             self._bye(conn, str(line.get("reason", "")))
 
-    def _beat(self, conn: PeerConnection, line: dict[str, Any]) -> None:
-        if conn is not self._leader or self.role is not Role.FOLLOWING:
-            return
-        now = now_ns()
-        self._heard_ns = now
-        self._fence_ns = conn.clock.to_local(int(line["at"])) + int(line["lease"])
-        if bool(line["fenced"]) and not self._armed:
-            self._armed = True
-            self._say("armed", "the main holds a lease: this console takes over by itself if it falls silent")
-        conn.send(wire.ACK, n=line["n"])
-
-    def _ack(self, conn: PeerConnection, n: int) -> None:
-        if self.role is not Role.LIVE or not self._streaming or conn is not self.conn:
-            return
-        sent = self._beats.pop(n, None)
-        for older in [k for k in self._beats if k < n]:
-            del self._beats[older]
-        if sent is None:
-            return
-        self._acked_ns = now_ns()
-        if not self._attached:
-            self._attached = True
-            if conn.info is not None and conn.info.mirror_port:
-                self.gate.set_mirror((conn.host, conn.info.mirror_port), conn.mirror_key)
-            self._say("attached", "the backup follows: this console's sends are leased to its answers")
-        self._holding_said = False
-        self.gate.lease(sent + self.options.lease_ns)
-
-    def _event(self, conn: PeerConnection, line: dict[str, Any]) -> None:
-        record = line["e"]
-        if not isinstance(record, dict):
-            raise ValueError("an event that is not an object")
-        event = ev.from_dict(record)
-        if event is None:
-            return
-        if conn is not self._leader or self.role is not Role.FOLLOWING:
-            if self.role is Role.LIVE and isinstance(event, ev.SentEvent):  # it was live too, for a while
-                self._say("peer_sent", f"the other console also sent cue {event.cue} to {event.device}")
-            return
-        local = self._local(event, conn)
-        self.engine.follow(local)
-        now = now_ns()
-        self._heard_ns = now
-        if self._sync_left:
-            self._sync_left -= 1
-            if not self._sync_left:
-                self._say("synced", f"following the main (clock offset ±{_ms(conn.clock.error_bound_ns)})")
-        else:
-            self._lag_ns = now - local.mono_ns
-
-    @staticmethod
-    def _local(event: ev.Event, conn: PeerConnection) -> ev.Event:
-        """The event with its times on this machine's clock."""
-        changes = {
-            name: conn.clock.to_local(value)
-            for name in TIME_FIELDS
-            if isinstance(value := getattr(event, name, None), int)
-        }
-        return dataclasses.replace(event, **changes)
-
-    def _peer_live(self, conn: PeerConnection, term: int, sync: bool) -> None:
-        if self.role is Role.LIVE or self._standing_down_since is not None:
-            mine = (self.term, conn.listening)  # a tie goes to the console that listens (the main)
-            if (term, not conn.listening) <= mine and self._standing_down_since is None:
-                return  # it will yield to this console's own `live`
-            if self.role is Role.LIVE:
-                self._stand_down(f"the other console is live with term {term}", streaming=False)
-        self._leader = conn
-        self._last_leader = conn
-        self.role = Role.FOLLOWING
-        self.term = max(self.term, term)
-        self._armed = False
-        self._gone_takeover_at = None
-        self._takeover_at = None
-        self._asked_ns = None
-        self._gone_ns = None
-        self._heard_ns = now_ns()
-        self._fence_ns = None
-        self._say("following", f"{conn.address} is live (term {term})")
-
-    def _sync(self, conn: PeerConnection, n: int) -> None:
-        if conn is not self._leader:
-            return
-        if self._started:  # this console's own record of the show may differ: the live one's replaces it
-            self._say("resync", f"the show here is replaced by the live console's ({n} events)")
-            self.engine.follow(ev.Reset(now_ns()))
-        self._sync_left = n
-        if not n:
-            self._say("synced", "following the main (nothing has happened yet)")
-
     def _handed_over(self, conn: PeerConnection, line: dict[str, Any]) -> None:
         if self.role is Role.LIVE:
             self._settle_doubts(conn, line)
@@ -557,43 +335,6 @@ class LinkNode:
             return
         unconfirmed = [conn.clock.to_local(int(due)) for _, _, due in line.get("unconfirmed", [])]
         self._take_over("handed over by the main", max(unconfirmed) if unconfirmed else None, sync=False)
-
-    def _settle_doubts(self, conn: PeerConnection, line: dict[str, Any]) -> None:
-        """The other console was live too for a while (a stall) and has stood down: it says what it sent since
-        its last word. Sends in doubt here that it made are not sent again; those it did not make go now."""
-        to_local = conn.clock.to_local
-        reported = [(str(c), str(d), to_local(int(due)), to_local(int(at))) for c, d, due, at in line.get("sent", [])]
-        unsure = [(str(c), str(d), to_local(int(due))) for c, d, due in line.get("unconfirmed", [])]
-        used: set[int] = set()
-
-        def match(doubt: Doubt) -> int | None:
-            near = [
-                (abs(due - doubt.due_ns), k)
-                for k, (cue, device, due, _) in enumerate(reported)
-                if k not in used and cue == doubt.cue and device == doubt.device and abs(due - doubt.due_ns) <= MATCH_NS
-            ]
-            if not near:
-                return None
-            used.add(min(near)[1])
-            return min(near)[1]
-
-        elsewhere: dict[int, int] = {}
-        send: list[int] = []
-        for doubt in self.gate.doubts():
-            k = match(doubt)
-            if k is not None:
-                elsewhere[doubt.item_id] = reported[k][3]
-            elif not any(c == doubt.cue and abs(due - doubt.due_ns) <= MATCH_NS for c, _, due in unsure):
-                send.append(doubt.item_id)
-        twice = [d for d in self.gate.fired_doubts if match(d) is not None]
-        self.gate.fired_doubts = ()
-        self.gate.resolve(elsewhere, send)
-        self._say(
-            "settled",
-            f"the other console stood down and said what it sent: of the sends in doubt, {len(elsewhere)} went "
-            f"from it (not sent again) and {len(send)} had not (sent now)"
-            + (f"; sent by both: {', '.join(f'cue {d.cue} to {d.device}' for d in twice)}" if twice else ""),
-        )
 
     def _bye(self, conn: PeerConnection, reason: str) -> None:
         if conn is self._leader:
@@ -608,29 +349,6 @@ class LinkNode:
             self._say("bye", f"the backup quit ({reason}): going on alone")
 
     # ---- what the live console's core told this one directly (timing/mirror.py) -----------------
-
-    def _on_mirror(self, datagram: bytes) -> None:
-        leader = self._leader or self._last_leader
-        if leader is None or not leader.mirror_key or self.role is Role.LIVE:
-            return  # live, this console decided already
-        sends = decode_sends(leader.mirror_key, datagram)
-        for cue, device, due, at in sends or ():
-            self._mirrored.append([cue, device, leader.clock.to_local(due), leader.clock.to_local(at), False])
-
-    def _sent_elsewhere(self, item: SendItem) -> int | None:
-        """When the other console's core said it sent `item` (this clock), or None: matched on cue, device and
-        due time (each converted through the clock offset), each report used once."""
-        best: list[Any] | None = None
-        for record in self._mirrored:
-            cue, device, due, _, used = record
-            if used or cue != item.cue or device != item.device or abs(due - item.deadline_ns) > MATCH_NS:
-                continue
-            if best is None or abs(due - item.deadline_ns) < abs(best[2] - item.deadline_ns):
-                best = record
-        if best is None:
-            return None
-        best[4] = True
-        return int(best[3])
 
     # ---- roles --------------------------------------------------------------------------------
 
@@ -678,22 +396,6 @@ class LinkNode:
         self._streaming = streaming
         self._standing_down_since = now_ns()
         self._say("standing_down", reason)
-
-    def _stood_down(self, conn: PeerConnection | None) -> None:
-        self._standing_down_since = None
-        unconfirmed = self.gate.unconfirmed()
-        if conn is not None:
-            listed = [[d.cue, d.device, d.due_ns] for d in unconfirmed]
-            since = (self._acked_ns or 0) - RECENT_MARGIN_NS  # what the other console may not have heard of
-            sent = [[cue, device, due, at] for cue, device, due, at in self.gate.recent if at >= since]
-            conn.send(wire.STOOD_DOWN, term=self.term, unconfirmed=listed, sent=sent)
-        self._streaming = False
-        self.gate.release_devices()
-        self._say(
-            "stood_down",
-            "nothing more leaves this console"
-            + (f"; {len(unconfirmed)} sends unconfirmed by the core" if unconfirmed else ""),
-        )
 
     # ---- the operator -------------------------------------------------------------------------
 
@@ -786,15 +488,6 @@ class LinkNode:
         where = peer or (self.conn.address if self.conn is not None else "")
         event = LinkEvent(now_ns(), role=self.role.value, what=what, detail=detail, peer=where, doubts=doubts)
         self.engine.announce(event)
-
-
-def _ms(ns: int | None) -> str:
-    return "?" if ns is None else f"{ns / 1e6:.2f} ms"
-
-
-def doubt_lines(doubts: tuple[Doubt, ...]) -> list[str]:
-    """Each send in doubt in words, for a prompt."""
-    return [f"cue {d.cue} to {d.device}" for d in doubts]
 
 
 class _MirrorIn(asyncio.DatagramProtocol):

@@ -223,13 +223,16 @@ class LinkProxy:
         self.udp_port: int = self.udp.getsockname()[1]
         self._mirror_to: int | None = None  # the backup's own port for the datagrams
         self.paused = threading.Event()
+        self._holding = threading.Event()  # the carrying thread has seen the pause: nothing more goes
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def pause(self) -> None:
-        """Stop carrying anything."""
+        """Stop carrying anything; returns once nothing more is carried."""
+        self._holding.clear()
         self.paused.set()
+        self._holding.wait(5)
 
     def resume(self) -> None:
         """Carry again."""
@@ -253,6 +256,8 @@ class LinkProxy:
         pairs: dict[socket.socket, socket.socket] = {}
         clients: dict[socket.socket, bytearray] = {}  # backups whose auth line has not gone through yet
         while not self._stop.is_set():
+            if self.paused.is_set():
+                self._holding.set()
             watched = [self.listener] if self.paused.is_set() else [self.listener, self.udp, *pairs]
             ready, _, _ = select.select(watched, [], [], 0.01)
             for sock in ready:

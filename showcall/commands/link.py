@@ -7,7 +7,7 @@ import ipaddress
 from pathlib import Path
 
 from showcall.backup.auth import LOOPBACK, PASSCODE_ENV, parse_allow, read_passcode
-from showcall.backup.node import LinkOptions
+from showcall.backup.options import LinkOptions
 from showcall.commands.args import host_port
 from showcall.model.times import Duration
 

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from showcall.backup.gate import Gate
-from showcall.backup.node import LinkNode, LinkOptions
+from showcall.backup.node import LinkNode
+from showcall.backup.options import LinkOptions
 from showcall.compile.plan import Plan
 from showcall.compile.showfile import load_show
 from showcall.engine import events as ev
