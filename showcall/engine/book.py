@@ -269,6 +269,11 @@ class CueBook:
         run.complete_ns = self.clock.now_ns()
         self.set_state(index, CueState.FAILED)
 
+    def stop_timers(self) -> None:
+        """No bookkeeping timer fires any more (the engine stands down: the live one fires the cues now)."""
+        for i in self.active:
+            self.runs[i].cancel_timer()
+
     def pass_over(self, index: int, passed: bool = True) -> None:
         """The caller moved the playhead past cue `index` without firing it (or back onto it: False)."""
         if self.runs[index].skipped != passed:

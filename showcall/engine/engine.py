@@ -319,9 +319,10 @@ class Engine(Following):
         if self._following:
             return
         now = self._now()
+        for item in self._parking.release():  # a hold's confirmed cancels: no longer in the core's hands
+            self._book.forget(item)
         pending = self._book.unsent_items()
         self._book.stop_timers()
-        self._parking.clear()
         self._time_cues.clear(now)
         self._following = True
         if pending:
