@@ -28,6 +28,7 @@ With `SetMirror`, every batch sent is also told at once to that backup (timing/m
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import os
 import select
@@ -42,10 +43,12 @@ from dataclasses import dataclass
 
 from showcall.timing import protocol as p
 from showcall.timing.api import SendItem
+from showcall.timing.guard import GuardLearner
 from showcall.timing.lastwords import LastWords
 from showcall.timing.mirror import SendMirror
 from showcall.timing.modes import Mode
 from showcall.timing.outputs import Outputs
+from showcall.timing.placement import pin_self
 from showcall.timing.priority import DEFAULT_RT_PRIORITY, DEFAULT_SLICE_NS, PriorityGrant, acquire
 from showcall.timing.queue import DuplicateItemError, Queued, SendQueue
 from showcall.timing.sendplan import Run, plan, prepare_lead_ns
@@ -88,6 +91,8 @@ class CoreConfig:
     heartbeat_ns: int = 25_000_000
     parent_pid: int = 0
     last_words_path: str = ""
+    cpu: int | None = None  # the CPU to pin the core to (placement.py), None to leave it anywhere
+    learn_guard_ns: int = 0  # with it, the guard widens up to this to cover late wake-ups (guard.py); 0: fixed
 
 
 def run_core(sock: socket.socket, config: CoreConfig) -> None:
@@ -97,6 +102,10 @@ def run_core(sock: socket.socket, config: CoreConfig) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     grant = acquire(config.realtime, config.rt_priority, config.slice_ns)
+    if config.cpu is not None:
+        refused = pin_self(config.cpu)
+        note = refused or f"pinned to CPU {config.cpu}, the rest of showcall kept off it"
+        grant = dataclasses.replace(grant, notes=(*grant.notes, note))
     core = Core(sock, config, grant)
     try:
         core.run()
@@ -125,6 +134,7 @@ class Core:
         self.config = config
         # Without SCHED_FIFO a long spin is the first thing preempted at the next tick: spin less.
         self.guard_ns = config.mode.guard_for(grant.realtime if grant is not None else True)
+        self._learner = GuardLearner(self.guard_ns, config.learn_guard_ns) if config.learn_guard_ns else None
         self.grant = grant
         self.queue = SendQueue()
         self.stopping = False
@@ -199,12 +209,17 @@ class Core:
             self.flush()
             return
         wake = self._next_heartbeat
+        deadline_wake = None
         if due is not None:
-            wake = min(wake, due - self.guard_ns - self._prepare_ns(due))
+            deadline_wake = due - self.guard_ns - self._prepare_ns(due)
+            wake = min(wake, deadline_wake)
         service_at = self.outputs.next_service_ns()
         if service_at is not None:
             wake = min(wake, service_at)
-        for key, mask in self._waiter.wait(wake):
+        ready = self._waiter.wait(wake)
+        if not ready and wake == deadline_wake and self._learner is not None:
+            self.guard_ns = self._learner.woke(self._clock() - wake)  # how late the kernel woke us for a send
+        for key, mask in ready:
             if key.data == "control":
                 if mask & selectors.EVENT_READ:
                     self.read_control()
