@@ -83,7 +83,6 @@ class Environment:
     timer_slack_ns: int | None
     mode: str
     guard_us: float
-    learn_guard_us: float
     wait: str
     notes: tuple[str, ...]
     samples_per_condition: int
@@ -103,9 +102,7 @@ class Environment:
                 f"CAP_SYS_NICE {'yes' if self.cap_sys_nice else 'no'}; "
                 f"sched_rt_runtime_us {self.sched_rt_runtime_us}; load {self.load_average}",
                 f"core:     {self.priority} (real-time {rt}); timer slack {self.timer_slack_ns} ns; "
-                f"mode {self.mode}, guard {self.guard_us:g} µs"
-                + (f", learned up to {self.learn_guard_us:g} µs" if self.learn_guard_us else " (fixed)")
-                + f"; waits on {self.wait}",
+                f"mode {self.mode}, guard {self.guard_us:g} µs; waits on {self.wait}",
                 f"notes:    {'; '.join(self.notes) or 'none'}",
                 f"run:      {self.samples_per_condition} sends per scheduler per condition, a deadline every "
                 f"{self.mean_interval_ms:g} ms on average (±40 %), UI-like load in {self.ui_chunk_ms:g} ms chunks",
@@ -138,7 +135,6 @@ def environment(info: CoreInfo, args: argparse.Namespace) -> Environment:
         timer_slack_ns=info.timer_slack_ns,
         mode=info.mode,
         guard_us=info.guard_ns / 1000,
-        learn_guard_us=float(getattr(args, "learn_guard_us", 0.0)),
         wait="timerfd (ns)" if precise else "epoll (ms) + sleep",
         notes=info.notes,
         samples_per_condition=args.samples,

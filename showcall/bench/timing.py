@@ -89,12 +89,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--ui-chunk-ms", type=float, default=20.0, help="length of one UI-like CPU chunk (default 20)")
     add("--no-rt", action="store_true", help="never ask for real-time priority: what an unprivileged machine gets")
     add(
-        "--learn-guard-us",
-        type=float,
-        default=0.0,
-        help="let the core widen its spin guard up to this (µs) to cover late wake-ups (default 0: fixed guard)",
-    )
-    add(
         "--no-pin",
         action="store_true",
         help="leave the core and the console on any CPU (default: the core on a CPU of its own, as showcall runs it)",

@@ -67,7 +67,6 @@ class TimingCoreClient:
         window: int = 4096,
         last_words_path: str = "",
         pin: bool = False,
-        learn_guard_ns: int = 0,
     ) -> None:
         self.mode = mode_named(mode) if isinstance(mode, str) else mode
         self._pin = pin
@@ -78,7 +77,6 @@ class TimingCoreClient:
             heartbeat_ns=heartbeat_ns,
             parent_pid=os.getpid(),
             last_words_path=last_words_path,
-            learn_guard_ns=learn_guard_ns,
         )
         self._endpoints = tuple(endpoints)
         self._send_limit: int | None = None

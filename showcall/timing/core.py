@@ -43,7 +43,6 @@ from dataclasses import dataclass
 
 from showcall.timing import protocol as p
 from showcall.timing.api import SendItem
-from showcall.timing.guard import GuardLearner
 from showcall.timing.lastwords import LastWords
 from showcall.timing.mirror import SendMirror
 from showcall.timing.modes import Mode
@@ -92,7 +91,6 @@ class CoreConfig:
     parent_pid: int = 0
     last_words_path: str = ""
     cpu: int | None = None  # the CPU to pin the core to (placement.py), None to leave it anywhere
-    learn_guard_ns: int = 0  # with it, the guard widens up to this to cover late wake-ups (guard.py); 0: fixed
 
 
 def run_core(sock: socket.socket, config: CoreConfig) -> None:
@@ -134,7 +132,6 @@ class Core:
         self.config = config
         # Without SCHED_FIFO a long spin is the first thing preempted at the next tick: spin less.
         self.guard_ns = config.mode.guard_for(grant.realtime if grant is not None else True)
-        self._learner = GuardLearner(self.guard_ns, config.learn_guard_ns) if config.learn_guard_ns else None
         self.grant = grant
         self.queue = SendQueue()
         self.stopping = False
@@ -209,17 +206,12 @@ class Core:
             self.flush()
             return
         wake = self._next_heartbeat
-        deadline_wake = None
         if due is not None:
-            deadline_wake = due - self.guard_ns - self._prepare_ns(due)
-            wake = min(wake, deadline_wake)
+            wake = min(wake, due - self.guard_ns - self._prepare_ns(due))
         service_at = self.outputs.next_service_ns()
         if service_at is not None:
             wake = min(wake, service_at)
-        ready = self._waiter.wait(wake)
-        if not ready and wake == deadline_wake and self._learner is not None:
-            self.guard_ns = self._learner.woke(self._clock() - wake)  # how late the kernel woke us for a send
-        for key, mask in ready:
+        for key, mask in self._waiter.wait(wake):
             if key.data == "control":
                 if mask & selectors.EVENT_READ:
                     self.read_control()
