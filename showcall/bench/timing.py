@@ -88,6 +88,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--cpu-rate", type=float, default=10.0, help="cues a second in the CPU share run (default 10)")
     add("--ui-chunk-ms", type=float, default=20.0, help="length of one UI-like CPU chunk (default 20)")
     add("--no-rt", action="store_true", help="never ask for real-time priority: what an unprivileged machine gets")
+    add(
+        "--no-pin",
+        action="store_true",
+        help="leave the core and the console on any CPU (default: the core on a CPU of its own, as showcall runs it)",
+    )
     add("--quick", action="store_true", help="a smoke run: 300 samples, 5 cues, 5 panics, 2 s of CPU")
     add("--json", action="store_true", help="print the results as JSON instead of tables")
     add("--strict", action="store_true", help="exit 1 when a target is missed (default: report only)")
@@ -148,9 +153,20 @@ class _Bench:
 
     async def client(self, mode: Mode, spare: bool = False) -> TimingCoreClient:
         """A started core client to the receiver, closed when the run ends."""
-        c = TimingCoreClient(endpoints=[self.endpoint], mode=mode, realtime=not self.args.no_rt, warm_spare=spare)
+        c = TimingCoreClient(
+            endpoints=[self.endpoint],
+            mode=mode,
+            realtime=not self.args.no_rt,
+            warm_spare=spare,
+            pin=not self.args.no_pin,
+        )
         self.clients.append(c)
         await c.start()
+        placement = c.placement
+        if placement is not None and placement.core_cpu is not None and self.receiver.process.pid:
+            # the receiver stands in for the devices, other machines in a show: kept off the core's CPU with
+            # the rest of showcall (a CPU hog, standing in for another program, is not: see _load)
+            os.sched_setaffinity(self.receiver.process.pid, placement.others)
         return c
 
 
@@ -221,11 +237,20 @@ async def _bench(args: argparse.Namespace, conditions: list[str], modes: list[st
         receiver.close()
 
 
+ALL_CPUS = frozenset(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else frozenset()
+"""Every CPU this benchmark may use, read before any core pins this process."""
+
+
 @contextlib.asynccontextmanager
 async def _load(condition: str, chunk_ms: float) -> AsyncIterator[BaseProcess | None]:
-    """Run `condition`'s load (UI-like chunks on this loop, a hog process) for the body of the block."""
+    """Run `condition`'s load (UI-like chunks on this loop, a hog process) for the body of the block.
+
+    The hog stands in for another program: it may run on any CPU, the core's too, whatever showcall pinned.
+    """
     stop = asyncio.Event()
     hog: BaseProcess | None = start_hog() if "hog" in condition else None
+    if hog is not None and hog.pid and ALL_CPUS:
+        os.sched_setaffinity(hog.pid, ALL_CPUS)
     ui = asyncio.ensure_future(ui_like_load(chunk_ms, stop)) if "ui" in condition else None
     try:
         await asyncio.sleep(0.3)  # let it settle before measuring

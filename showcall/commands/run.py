@@ -74,6 +74,11 @@ def add_arguments(parser: argparse.ArgumentParser, *, rehearse: bool = False) ->
     )
     parser.add_argument("--no-rt", action="store_true", help="do not ask for real-time scheduling")
     parser.add_argument(
+        "--no-pin",
+        action="store_true",
+        help="leave the timing core and the console on any CPU (default: the core gets a CPU of its own)",
+    )
+    parser.add_argument(
         "--control",
         type=port,
         metavar="PORT",
@@ -202,6 +207,7 @@ def run(args: argparse.Namespace, *, rehearse: bool = False) -> int:
         resume=args.resume,
         timing_mode=args.timing,
         realtime=not args.no_rt,
+        pin=not args.no_pin,
         control_port=args.control,
         control_policy=policy,
         mtc_listen=args.mtc,

@@ -70,6 +70,7 @@ class SessionOptions:
     resume: bool = False
     timing_mode: str | None = None
     realtime: bool = True
+    pin: bool = True
     control_port: int | None = None
     control_policy: ControlPolicy = field(default_factory=ControlPolicy)
     mtc_listen: str | None = None
@@ -147,6 +148,7 @@ class ShowSession:
                 mode=mode,
                 realtime=options.realtime,
                 last_words_path=str(log.path),
+                pin=options.pin,
             )
             exits.push_async_callback(core.aclose)
             await core.start()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import signal
 import time
@@ -27,6 +28,7 @@ from showcall.timing.api import SendItem, TimingStatistics
 from showcall.timing.core import CoreConfig
 from showcall.timing.ledger import Handover, Ledger, Tally
 from showcall.timing.modes import Mode, mode_named
+from showcall.timing.placement import Placement
 from showcall.timing.priority import DEFAULT_RT_PRIORITY
 from showcall.timing.process import CoreProcess, describe_exit
 from showcall.transports.base import Endpoint
@@ -45,6 +47,8 @@ class TimingCoreClient:
     `mode` is `precise`, `eco`, `sleep` or a `Mode`; `realtime=False` never asks for SCHED_FIFO (what an
     ordinary unprivileged machine gets, whoever runs it). `last_words_path` is the event log a core appends
     its recent sends to if this process dies without closing it (showcall.timing.lastwords).
+    `pin=True` puts the core on a CPU of its own and this process's threads on the others until
+    `aclose()` (placement.py).
     """
 
     def __init__(
@@ -62,8 +66,10 @@ class TimingCoreClient:
         restart_window_ns: int = 60_000_000_000,
         window: int = 4096,
         last_words_path: str = "",
+        pin: bool = False,
     ) -> None:
         self.mode = mode_named(mode) if isinstance(mode, str) else mode
+        self._pin = pin
         self._config = CoreConfig(
             self.mode,
             realtime,
@@ -96,6 +102,7 @@ class TimingCoreClient:
         self._panic_token = 0
         self._restarts = 0
         self._ticks = 0
+        self._placement: Placement | None = None
 
     # ---- lifecycle -----------------------------------------------------------------------------
 
@@ -105,11 +112,16 @@ class TimingCoreClient:
             raise TimingCoreError("the timing core client was already started")
         self._loop = asyncio.get_running_loop()
         self._started = self._loop.create_future()
+        if self._pin:  # the core on a CPU of its own, this process (the console) on the others
+            self._placement = Placement.acquire()
+            self._config = dataclasses.replace(self._config, cpu=self._placement.core_cpu)
         self._active = self._spawn()
         if self._endpoints:
             self._write(self._active, p.SetEndpoints(self._endpoints))
         if self._warm_spare:
             self._spare = self._spawn()
+        if self._placement is not None:
+            self._placement.keep_off()
         self._tick_handle = self._loop.call_later(self._config.heartbeat_ns / 1e9, self._tick)
         try:
             return await asyncio.wait_for(asyncio.shield(self._started), self._start_timeout_ns / 1e9 + 1)
@@ -121,7 +133,9 @@ class TimingCoreClient:
         """Stop the cores, reading their last reports; items never sent are reported `Cancelled`, `closed`."""
         if self._closed:
             return
-        self._closed = True  # from here a core's exit is expected: no CoreLost, no restart
+        self._closed = True
+        if self._placement is not None:
+            self._placement.release()  # from here a core's exit is expected: no CoreLost, no restart
         for handle in (self._tick_handle, self._spare_handle):
             if handle is not None:
                 handle.cancel()
@@ -149,6 +163,11 @@ class TimingCoreClient:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+    @property
+    def placement(self) -> Placement | None:
+        """Where the core and this process run, when started with `pin=True`."""
+        return self._placement
 
     @property
     def info(self) -> p.CoreInfo | None:

@@ -28,6 +28,7 @@ With `SetMirror`, every batch sent is also told at once to that backup (timing/m
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import os
 import select
@@ -46,6 +47,7 @@ from showcall.timing.lastwords import LastWords
 from showcall.timing.mirror import SendMirror
 from showcall.timing.modes import Mode
 from showcall.timing.outputs import Outputs
+from showcall.timing.placement import pin_self
 from showcall.timing.priority import DEFAULT_RT_PRIORITY, DEFAULT_SLICE_NS, PriorityGrant, acquire
 from showcall.timing.queue import DuplicateItemError, Queued, SendQueue
 from showcall.timing.sendplan import Run, plan, prepare_lead_ns
@@ -88,6 +90,7 @@ class CoreConfig:
     heartbeat_ns: int = 25_000_000
     parent_pid: int = 0
     last_words_path: str = ""
+    cpu: int | None = None  # the CPU to pin the core to (placement.py), None to leave it anywhere
 
 
 def run_core(sock: socket.socket, config: CoreConfig) -> None:
@@ -97,6 +100,10 @@ def run_core(sock: socket.socket, config: CoreConfig) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     grant = acquire(config.realtime, config.rt_priority, config.slice_ns)
+    if config.cpu is not None:
+        refused = pin_self(config.cpu)
+        note = refused or f"pinned to CPU {config.cpu}, the rest of showcall kept off it"
+        grant = dataclasses.replace(grant, notes=(*grant.notes, note))
     core = Core(sock, config, grant)
     try:
         core.run()
