@@ -261,6 +261,7 @@ async def browsers(args: argparse.Namespace) -> None:
     pages: list[Any] = []
     playwright: Any = None
     if args.browsers:
+        from playwright.async_api import Error as PlaywrightError
         from playwright.async_api import async_playwright
 
         playwright = await async_playwright().start()
@@ -276,8 +277,13 @@ async def browsers(args: argparse.Namespace) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
     wall_minus_mono_ns = time.time_ns() - time.monotonic_ns()  # same machine: one offset puts pages on it
     seen_by_pages: dict[str, list[int]] = {}
-    for page in pages:
-        for seen in await page.evaluate("window.showcall.events.filter(e => e.event === 'go')"):
+    for n, page in enumerate(pages, 1):
+        try:
+            gos = await page.evaluate("window.showcall.events.filter(e => e.event === 'go')")
+        except PlaywrightError as exc:  # chromium killed or crashed under the run: its page has no figures
+            print(f"showcall bench web: chromium page {n} closed before the run ended: {exc.message}", file=sys.stderr)
+            continue
+        for seen in gos:
             seen_by_pages.setdefault(seen["cue"], []).append(round(seen["at"] * 1e6) - wall_minus_mono_ns)
     if playwright is not None:
         await playwright.stop()

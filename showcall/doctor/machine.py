@@ -313,7 +313,8 @@ def check_cpus(f: MachineFacts) -> Item:
             "; or start showcall without the CPU affinity (taskset, cgroup cpuset) that limits it" if of else ""
         )
         return _item("cpus", title, Level.WARN, found, fix, data=data)
-    return _item("cpus", title, Level.OK, f"{f.cpus_usable} CPUs usable{of}", data=data)
+    found = f"{f.cpus_usable} CPUs usable{of}: the timing core gets one to itself, the console the others"
+    return _item("cpus", title, Level.OK, found, data=data)
 
 
 def check_busy(f: MachineFacts) -> Item:

@@ -47,8 +47,8 @@ class TimingCoreClient:
     `mode` is `precise`, `eco`, `sleep` or a `Mode`; `realtime=False` never asks for SCHED_FIFO (what an
     ordinary unprivileged machine gets, whoever runs it). `last_words_path` is the event log a core appends
     its recent sends to if this process dies without closing it (showcall.timing.lastwords).
-    `pin=True` puts the core on a CPU of its own and this process's threads on the others until
-    `aclose()` (placement.py).
+    `pin=True` puts a core that did not get real-time priority on a CPU of its own and this process's
+    threads on the others until `aclose()` (placement.py); a real-time core is left anywhere.
     """
 
     def __init__(
@@ -120,14 +120,26 @@ class TimingCoreClient:
             self._write(self._active, p.SetEndpoints(self._endpoints))
         if self._warm_spare:
             self._spare = self._spawn()
-        if self._placement is not None:
-            self._placement.keep_off()
         self._tick_handle = self._loop.call_later(self._config.heartbeat_ns / 1e9, self._tick)
         try:
-            return await asyncio.wait_for(asyncio.shield(self._started), self._start_timeout_ns / 1e9 + 1)
+            info = await asyncio.wait_for(asyncio.shield(self._started), self._start_timeout_ns / 1e9 + 1)
         except TimeoutError:
             await self.aclose()
             raise TimingCoreError("the timing core did not start") from None
+        self._place(info)
+        return info
+
+    def _place(self, info: p.CoreInfo) -> None:
+        """Keep this process off the core's CPU, unless the core got real-time priority: SCHED_FIFO takes a
+        CPU from anything that is not real-time, so the console may keep every CPU (and the core, pinning
+        itself only without priority, runs anywhere)."""
+        if self._placement is None:
+            return
+        if info.realtime:
+            self._placement.release()
+            self._placement = None
+        else:
+            self._placement.keep_off()
 
     async def aclose(self) -> None:
         """Stop the cores, reading their last reports; items never sent are reported `Cancelled`, `closed`."""

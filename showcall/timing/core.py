@@ -100,7 +100,7 @@ def run_core(sock: socket.socket, config: CoreConfig) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     grant = acquire(config.realtime, config.rt_priority, config.slice_ns)
-    if config.cpu is not None:
+    if config.cpu is not None and not grant.realtime:  # SCHED_FIFO wins a CPU wherever it runs: no need
         refused = pin_self(config.cpu)
         note = refused or f"pinned to CPU {config.cpu}, the rest of showcall kept off it"
         grant = dataclasses.replace(grant, notes=(*grant.notes, note))

@@ -7,6 +7,10 @@ process to the others takes showcall's own work off the core's CPU; no privilege
 affinity of one's own processes (sched_setaffinity). Another program can still land on the core's CPU:
 the core's short EEVDF slice (priority.py) is what gets it the CPU back then.
 
+A core with real-time priority is not pinned and the console keeps every CPU: SCHED_FIFO takes a CPU from
+any normal task wherever it runs, and a pinned console would only lose the CPU the core leaves idle.
+Measured with `showcall bench timing` (docs/timing.md, "Unprivileged levers").
+
 On a machine with one usable CPU nothing is pinned. The console's side is undone when the core stops, so a
 process that starts and stops cores (the test suite) is not left pinned.
 """

@@ -179,7 +179,10 @@ def test_clocksource_every_verdict() -> None:
 
 
 def test_cpus_every_verdict() -> None:
-    assert (check_cpus(READY).level, check_cpus(READY).found) == (Level.OK, "4 CPUs usable")
+    assert (check_cpus(READY).level, check_cpus(READY).found) == (
+        Level.OK,
+        "4 CPUs usable: the timing core gets one to itself, the console the others",
+    )
     one = check_cpus(replace(READY, cpus_usable=1, cpus_total=1))
     assert one.level is Level.WARN
     assert one.found == "1 CPU usable: the console's drawing and the timing core take turns"

@@ -85,3 +85,28 @@ async def test_a_pinned_core_runs_on_its_cpu_and_the_console_gets_its_cpus_back_
     finally:
         await core.aclose()
     assert os.sched_getaffinity(0) == before
+
+
+async def test_a_core_with_real_time_priority_is_not_pinned_and_the_console_keeps_every_cpu() -> None:
+    import dataclasses
+    import os
+
+    from showcall.timing.client import TimingCoreClient
+
+    before = os.sched_getaffinity(0)
+    if len(before) < 2:
+        pytest.fail("this test needs two CPUs (CI machines have them)")
+    core = TimingCoreClient(pin=True, realtime=False, warm_spare=False)
+    info = await core.start()
+    try:
+        assert core.placement is not None
+        # what start() does once the core reports how it started, told a real-time start this time
+        assert core.placement.users == 1
+        placement = core.placement
+        core._place(dataclasses.replace(info, realtime=True))  # the decision under test
+        assert core.placement is None
+        assert placement.users == 0
+        assert os.sched_getaffinity(0) == before
+    finally:
+        await core.aclose()
+    assert os.sched_getaffinity(0) == before
